@@ -1,0 +1,133 @@
+"""The `invitebot` command line."""
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from bot.config import Config
+from storage import schema
+from storage.db import database, is_sqlite, open_database
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _open(config: Config) -> None:
+    try:
+        open_database(config.database_url)
+        database.connect(reuse_if_open=True)
+    except Exception as exc:  # a bad URL or an unreachable server: one clear line
+        raise click.ClickException(f"Cannot open the database at DATABASE_URL ({exc}). "
+                                   "Check the URL (peewee db_url form, e.g. "
+                                   "postgresql://user@host:5432/db) and that the server is running.")
+
+
+def _ensure_schema(config: Config) -> None:
+    """SQLite (the embedded default) is upgraded in place; other databases must be upgraded on purpose."""
+    if is_sqlite():
+        applied = schema.upgrade()
+        if applied:
+            click.echo(f"Upgraded the SQLite schema: {', '.join(applied)}", err=True)
+        return
+    try:
+        schema.require_current()
+    except schema.SchemaOutdated as exc:
+        raise click.ClickException(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """invitebot: invite customers to your customer portal from Slack."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Web worker processes. With more than one, run `invitebot scheduler` separately.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the Slack endpoint and the customer pages with gunicorn."""
+    _setup_logging()
+    config = Config.from_env()
+    config.require("SLACK_SIGNING_SECRET")
+    _open(config)
+    _ensure_schema(config)
+    database.close()  # workers open their own connections
+
+    from bot.server import serve_gunicorn
+    from bot.web import create_app
+
+    def on_ready(server):
+        if workers == 1:
+            from jobs.scheduler import build
+            build(config).start()
+            server.log.info("scheduler running inside serve (single process)")
+        else:
+            server.log.info("%d workers: run `invitebot scheduler` as its own process", workers)
+
+    serve_gunicorn(lambda: create_app(config), host, port, workers, on_ready=on_ready)
+
+
+@main.command()
+def scheduler() -> None:
+    """Run the timed jobs (for deployments with several web workers)."""
+    _setup_logging()
+    config = Config.from_env()
+    _open(config)
+    _ensure_schema(config)
+    from jobs.scheduler import build
+    click.echo("scheduler running; Ctrl-C to stop", err=True)
+    try:
+        build(config, blocking=True).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply any schema migrations that have not been applied yet."""
+    config = Config.from_env()
+    _open(config)
+    applied = schema.upgrade()
+    click.echo(f"Applied: {', '.join(applied)}" if applied else "The schema is up to date.")
+
+
+@main.command()
+def deliver() -> None:
+    """Run one email delivery pass over the outbox and report what happened."""
+    _setup_logging()
+    config = Config.from_env()
+    _open(config)
+    _ensure_schema(config)
+    from jobs.delivery import deliver_pending
+    from jobs.mailer import ConfigError, transport_from_url
+    try:
+        transport = transport_from_url(config.smtp_url, config.outbox_dir)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc))
+    report = deliver_pending(transport, config.public_url, config.mail_from)
+    if report.unreachable:
+        raise click.ClickException(f"The mail server {transport.describe()} could not be reached "
+                                   f"({report.unreachable}); the emails stay queued.")
+    click.echo(f"Delivered {report.sent}, will retry {report.retried}, failed {report.failed} "
+               f"(via {transport.describe()}).")
+
+
+@main.command()
+@click.option("--keep", is_flag=True, help="Leave the demo running and print the URLs.")
+def demo(keep: bool) -> None:
+    """Play the whole story locally: no Slack account, no mail server needed."""
+    from bot.demo import run
+    sys.exit(run(keep=keep))
+
+
+if __name__ == "__main__":
+    main()

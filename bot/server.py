@@ -1,0 +1,87 @@
+"""Serving the Flask app: gunicorn in production, a thread for tests and the demo; logs never show tokens."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+# Paths whose last part is a secret (invitation and sign-up tokens).
+_SECRET_PATH = re.compile(r"^/(i|join)/[^/?#\s]+")
+
+
+def redact_path(path: str) -> str:
+    """The path as it may appear in a log: no token, no query string."""
+    path = (path or "").split("?", 1)[0]
+    return _SECRET_PATH.sub(lambda m: f"/{m.group(1)}/[redacted]", path)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's access log with tokens and query strings removed."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = redact_path(environ.get("PATH_INFO", ""))
+        atoms["U"] = path
+        atoms["q"] = ""
+        atoms["r"] = f"{environ.get('REQUEST_METHOD', '-')} {path} {environ.get('SERVER_PROTOCOL', '-')}"
+        atoms["{raw_uri}e"] = path
+        return atoms
+
+
+class GunicornServer(BaseApplication):
+    def __init__(self, app_factory, options: dict):
+        self.app_factory = app_factory
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.app_factory()
+
+
+def serve_gunicorn(app_factory, host: str, port: int, workers: int, on_ready=None) -> None:
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": 8,
+        "worker_class": "gthread",
+        "timeout": 60,
+        "accesslog": "-",
+        "errorlog": "-",
+        "logger_class": RedactingLogger,
+        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+    }
+    if on_ready:
+        options["when_ready"] = on_ready
+    GunicornServer(app_factory, options).run()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code="-", size="-"):
+        logging.getLogger("invitebot.access").info('"%s %s" %s', self.command,
+                                                  redact_path(self.path), code)
+
+
+class ThreadServer:
+    """The app on a real socket in a background thread (tests and the demo)."""
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+        self.server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        self.port = self.server.server_port
+        self.url = f"http://{host}:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

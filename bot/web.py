@@ -1,0 +1,101 @@
+"""The Flask app factory: portal pages, /healthz and (with Slack configured) /slack/events."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from bot.config import Config
+from portal import pages
+from storage.db import database, open_database
+
+log = logging.getLogger("invitebot.web")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' https: data:; style-src 'self'; "
+                                "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                                "base-uri 'none'; object-src 'none'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    # Invitation tokens live in page URLs: never send them on as a Referer.
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+csrf = CSRFProtect()
+
+
+def create_app(config: Config | None = None, **overrides) -> Flask:
+    config = config or Config.from_env()
+    if database.obj is None:
+        open_database(config.database_url)
+    app = Flask(__name__, template_folder="../portal/templates/pages")
+    app.config.update(
+        SECRET_KEY=config.session_key(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        WTF_CSRF_TIME_LIMIT=3600 * 4,
+        WTF_CSRF_SSL_STRICT=config.secure_cookies,
+        RATELIMIT_STORAGE_URI=config.ratelimit_storage,
+        RATELIMIT_HEADERS_ENABLED=True,
+        LINK_RATE_LIMIT="30 per minute",
+        LOGIN_RATE_LIMIT="10 per minute",
+        MAX_CONTENT_LENGTH=64 * 1024,
+        INVITEBOT=config,
+    )
+    app.config.update(overrides)
+    csrf.init_app(app)
+    limiter = Limiter(get_remote_address, app=app)
+    limiter.limit(pages.link_limit, methods=["GET", "POST"])(pages.invitation)
+    limiter.limit(pages.link_limit, methods=["POST"])(pages.accept)
+    limiter.limit(pages.login_limit, methods=["POST"])(pages.login)
+    app.register_blueprint(pages.bp)
+
+    @app.get("/healthz")
+    def healthz():
+        database.execute_sql("SELECT 1")
+        return jsonify(status="ok")
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc):
+        return _error_page("This form has expired",
+                           "For your security the form could not be accepted. Go back, reload the "
+                           "page and submit it again.", 400)
+
+    @app.errorhandler(429)
+    def too_many(exc):
+        return _error_page("Too many attempts",
+                           "Please wait a minute before trying again.", 429)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if exc.code == 404:
+            return _error_page("Page not found", "Check the address, or use the link in your email.", 404)
+        return _error_page(exc.name, "That request could not be handled. Go back and try again.",
+                           exc.code or 400)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unhandled error")
+        return _error_page("Something went wrong",
+                           "We could not complete that. Please try again in a minute; nothing was "
+                           "lost.", 500)
+
+    return app
+
+
+def _error_page(title: str, text: str, code: int):
+    return render_template("error.html", title=title, text=text, brand=None, error=None), code

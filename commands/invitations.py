@@ -1,0 +1,326 @@
+"""Inviting, approving, denying, resending and revoking (R1–R8)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+from commands import history, inputs, outbox
+from commands.actor import Actor
+from commands.clock import clock
+from commands.credentials import new_token
+from commands.errors import AlreadyDecided, Conflict, InvalidInput, NotFound, NotPermitted
+from commands.results import Batch, Outcome
+from storage.db import atomic, is_postgres
+from storage.models import Customer, Invitation, Workspace
+
+
+def workspace_of(actor: Actor) -> Workspace:
+    return Workspace.for_team(actor.team_id, clock.now())
+
+
+def require_admin(actor: Actor, action: str) -> None:
+    """R18: refusals name the admins to ask."""
+    if not actor.is_admin:
+        raise NotPermitted(action, actor.admin_names)
+
+
+def _date(value: dt.datetime) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def _access(ws: Workspace, access: list[str] | None) -> list[str]:
+    if access is None:
+        return list(ws.default_access or [])
+    unknown = [a for a in access if a not in ws.access_areas]
+    if unknown:
+        raise InvalidInput(f"Unknown access area(s): {', '.join(unknown)}. Choose from: "
+                           f"{', '.join(ws.access_areas)}.", field="access")
+    return list(access)
+
+
+def _check_job_limit(ws: Workspace, job: str) -> None:
+    """R8: at most N invitees per job are open or enrolled."""
+    holders = [i for i in Invitation.holding_job_slot(ws, job)
+               if i.status != Invitation.ACCEPTED or i.customer.is_enrolled]
+    if len(holders) >= ws.job_limit:
+        names = ", ".join(f"{i.customer.email} ({'Enrolled' if i.status == Invitation.ACCEPTED else 'open'})"
+                          for i in holders)
+        raise Conflict(f"Job {job} already has {len(holders)} invitees, the most allowed "
+                       f"({ws.job_limit}): {names}. To free a slot, revoke an open invitation "
+                       "with `/invite revoke <email>`, or ask an admin to raise the per-job limit.",
+                       field="job")
+
+
+def _explain_open(inv: Invitation) -> Conflict:
+    email = inv.customer.email
+    if inv.status == Invitation.REQUESTED:
+        return Conflict(f"{email} already has an invitation request from {inv.inviter_name or inv.inviter} "
+                        f"waiting for an admin's approval (since {_date(inv.created_at)}). "
+                        "Nothing new was sent; an admin can approve the existing request.",
+                        field="email", email=email)
+    opened = " and opened it" if inv.opened_at else ""
+    return Conflict(f"{email} was already invited by {inv.inviter_name or inv.inviter} on "
+                    f"{_date(inv.sent_at or inv.created_at)}{opened}; the link is valid until "
+                    f"{_date(inv.expires_at)}. Nothing new was sent. To send a fresh link, "
+                    f"use Resend (`/invite resend {email}`).",
+                    field="email", offer="resend", email=email)
+
+
+def invite(actor: Actor, email: str, *, name: str = "", account: str | None = None,
+           job: str | None = None, access: list[str] | None = None,
+           channel: str | None = None, send: bool = True) -> Outcome:
+    """Invite a customer: admins send at once, agents request approval (R1–R4, R8, R16)."""
+    address = inputs.email(email)
+    name = inputs.text(name, what="name", limit=inputs.MAX_NAME, field="name")
+    account = inputs.text(account, what="account number", limit=inputs.MAX_REF, field="account") or None
+    job = inputs.text(job, what="job reference", limit=inputs.MAX_REF, field="job") or None
+    ws = workspace_of(actor)
+    areas = _access(ws, access)
+    now = clock.now()
+    try:
+        with atomic():
+            if job and is_postgres():
+                # Serialise invites per workspace so two agents cannot both take a job's last slot.
+                Workspace.select().where(Workspace.id == ws.id).for_update().execute()
+            customer = Customer.find(ws, address.key)
+            if customer is not None:
+                if customer.suspended:
+                    raise Conflict(f"{customer.email} is suspended, so nothing was sent. An admin can "
+                                   f"reinstate them with `/invite reinstate {customer.email}`.",
+                                   field="email")
+                if customer.is_enrolled:
+                    raise Conflict(f"{customer.email} is already enrolled, so nothing was sent. "
+                                   "They can log in to the portal with their password.", field="email")
+                open_inv = Invitation.open_for(customer)
+                if open_inv is not None:
+                    raise _explain_open(open_inv)
+            if job:
+                _check_job_limit(ws, job)
+            if customer is None:
+                role = "admin" if account and not Customer.account_has_admin(ws, account) else "member"
+                customer = Customer.create(workspace=ws, email=address.address, email_key=address.key,
+                                           name=name, account_number=account, role=role,
+                                           access_areas=areas, created_at=now)
+            else:
+                customer.name = name or customer.name
+                customer.account_number = account or customer.account_number
+                if access is not None:
+                    customer.access_areas = areas
+                customer.save()
+            if not send:
+                return Outcome(f"{customer.email} was added as a customer (Not Enrolled). "
+                               f"Send the invitation when ready with `/invite resend {customer.email}`.",
+                               state="created", customer=customer)
+            inv = Invitation(workspace=ws, customer=customer, inviter=actor.user_id,
+                             inviter_name=actor.name, job_ref=job, request_channel=channel,
+                             created_at=now)
+            if ws.approval_required and not actor.is_admin:
+                inv.status = Invitation.REQUESTED
+                inv.save()
+                history.record(customer, "requested", actor=actor.user_id, actor_name=actor.name,
+                               invitation=inv)
+                return Outcome(f"Your request to invite {customer.email} is waiting for an admin's "
+                               "approval. You will get a direct message when it is decided.",
+                               state="requested", invitation=inv, customer=customer)
+            state = _send(inv, actor)
+            return Outcome(_sent_message(inv, state), state=state, invitation=inv, customer=customer)
+    except pw.IntegrityError:
+        # Another request for the same customer won the race (R2).
+        customer = Customer.find(ws, address.key)
+        open_inv = customer and Invitation.open_for(customer)
+        if open_inv:
+            raise _explain_open(open_inv) from None
+        raise Conflict(f"{address.address} was changed by someone else at the same moment. "
+                       "Check `/invite status` and try again.") from None
+
+
+def _sent_message(inv: Invitation, state: str) -> str:
+    email = inv.customer.email
+    if state == "welcome":
+        return (f"{email} already has a portal account with another team, so they were sent a "
+                "welcome email instead of a new-account email: they join "
+                f"{inv.workspace.display_name} by logging in with their existing password "
+                f"(link valid until {_date(inv.expires_at)}).")
+    return (f"Invitation sent to {email}. The link is valid until {_date(inv.expires_at)}. "
+            f"Check on it any time with `/invite status {email}`.")
+
+
+def _send(inv: Invitation, actor: Actor, *, event: str = "sent") -> str:
+    """Give an invitation a fresh link and queue its email (inside the caller's transaction)."""
+    ws = inv.workspace
+    customer = inv.customer
+    token, digest = new_token()
+    now = clock.now()
+    inv.status = Invitation.PENDING
+    inv.token_hash = digest
+    inv.sent_at = now
+    inv.expires_at = now + dt.timedelta(days=ws.expiry_days)
+    inv.save()
+    elsewhere = Customer.enrolled_elsewhere(ws, customer.email_key)
+    kind = "welcome" if elsewhere is not None else "invitation"
+    outbox.enqueue(kind, customer, {"link_path": f"/i/{token}", "inviter_name": actor.label,
+                                    "expires_at": _date(inv.expires_at),
+                                    "expiry_days": ws.expiry_days}, invitation=inv)
+    history.record(customer, event, actor=actor.user_id, actor_name=actor.name, invitation=inv,
+                   detail="welcome email (already enrolled with another team)" if kind == "welcome" else "")
+    return kind if kind == "welcome" else "sent"
+
+
+def _requested(actor: Actor, invitation_id: int) -> Invitation:
+    inv = (Invitation.select(Invitation, Customer).join(Customer)
+           .where(Invitation.id == invitation_id).first())
+    if inv is None or inv.workspace.team_id != actor.team_id:
+        raise NotFound("That invitation request no longer exists.")
+    return inv
+
+
+def _claim_decision(actor: Actor, inv: Invitation, status: str, reason: str | None = None) -> Invitation:
+    """Exactly one decision per request, however many clicks arrive at once (R4)."""
+    now = clock.now()
+    won = (Invitation.update(status=status, approver=actor.user_id, approver_name=actor.name,
+                             decided_at=now, deny_reason=reason)
+           .where((Invitation.id == inv.id) & (Invitation.status == Invitation.REQUESTED))
+           .execute())
+    if not won:
+        current = Invitation.get_by_id(inv.id)
+        who = current.approver_name or current.approver or "someone"
+        verdict = {"denied": "denied", "revoked": "withdrawn"}.get(current.status, "approved")
+        when = f" on {_date(current.decided_at)}" if current.decided_at else ""
+        raise AlreadyDecided(f"This request for {inv.customer.email} was already {verdict} by "
+                             f"{who}{when}. Nothing more to do.")
+    return Invitation.get_by_id(inv.id)
+
+
+def approve(actor: Actor, invitation_id: int) -> Outcome:
+    """R4: only an admin's click counts; the first decision wins."""
+    require_admin(actor, "approve invitation requests")
+    inv = _requested(actor, invitation_id)
+    with atomic():
+        inv = _claim_decision(actor, inv, Invitation.PENDING)
+        history.record(inv.customer, "approved", actor=actor.user_id, actor_name=actor.name,
+                       invitation=inv)
+        state = _send(inv, actor)
+    return Outcome(f"Approved: {inv.customer.email} was invited by {actor.label}. "
+                   + _sent_message(inv, state), state="approved", invitation=inv, customer=inv.customer)
+
+
+def deny(actor: Actor, invitation_id: int, reason: str = "") -> Outcome:
+    """R4: a denial may carry a reason, which the requester is told."""
+    require_admin(actor, "deny invitation requests")
+    reason = inputs.text(reason, what="reason", limit=inputs.MAX_REASON, field="reason") or None
+    inv = _requested(actor, invitation_id)
+    with atomic():
+        inv = _claim_decision(actor, inv, Invitation.DENIED, reason)
+        history.record(inv.customer, "denied", actor=actor.user_id, actor_name=actor.name,
+                       invitation=inv, detail=reason or "")
+    because = f" Reason: {reason}" if reason else ""
+    return Outcome(f"Denied: {inv.customer.email} was not invited.{because}", state="denied",
+                   invitation=inv, customer=inv.customer)
+
+
+def customer_by_email(ws: Workspace, email: str) -> Customer:
+    address = inputs.email(email)
+    customer = Customer.find(ws, address.key)
+    if customer is None:
+        raise NotFound(f"There is no invitation for {address.address}. To invite them, type "
+                       f"`/invite {address.address}`.")
+    return customer
+
+
+def _may_act_on(actor: Actor, inv: Invitation, action: str) -> None:
+    if not actor.is_admin and inv.inviter != actor.user_id:
+        raise NotPermitted(f"{action} invitations sent by someone else", actor.admin_names)
+
+
+def resend(actor: Actor, email: str) -> Outcome:
+    """R6: a fresh link, a new validity period; the previous link says a newer one was sent."""
+    ws = workspace_of(actor)
+    customer = customer_by_email(ws, email)
+    with atomic():
+        return _resend(actor, customer)
+
+
+def _resend(actor: Actor, customer: Customer) -> Outcome:
+    if customer.suspended:
+        raise Conflict(f"{customer.email} is suspended; reinstate them before resending.")
+    if customer.is_enrolled:
+        raise Conflict(f"{customer.email} is already enrolled, so there is nothing to resend. "
+                       "They can log in with their password.")
+    old = Invitation.latest_for(customer)
+    if old is None:
+        # Created without sending (bulk "create only" or the modal's "send now" off).
+        if customer.workspace.approval_required and not actor.is_admin:
+            raise Conflict(f"{customer.email} has not been invited yet. Type `/invite {customer.email}` "
+                           "to ask an admin to approve the invitation.")
+        inv = Invitation(workspace=customer.workspace_id, customer=customer, inviter=actor.user_id,
+                         inviter_name=actor.name, created_at=clock.now())
+        state = _send(inv, actor)
+        return Outcome(_sent_message(inv, state), state=state, invitation=inv, customer=customer)
+    if old.status == Invitation.REQUESTED:
+        raise Conflict(f"The invitation for {customer.email} is still waiting for an admin's "
+                       "approval; it is sent once approved.")
+    if old.status not in (Invitation.PENDING, Invitation.EXPIRED):
+        raise NotFound(f"{customer.email} has no open invitation to resend. To invite them again, "
+                       f"type `/invite {customer.email}`.")
+    _may_act_on(actor, old, "resend")
+    old.status = Invitation.REPLACED
+    old.save()
+    inv = Invitation.create(workspace=old.workspace_id, customer=customer, status=Invitation.PENDING,
+                            inviter=old.inviter, inviter_name=old.inviter_name, job_ref=old.job_ref,
+                            approver=old.approver, approver_name=old.approver_name,
+                            decided_at=old.decided_at, created_at=old.created_at)
+    old.replaced_by = inv
+    old.save()
+    state = _send(inv, actor, event="resent")
+    return Outcome(f"A fresh link was sent to {customer.email}; the previous link no longer works. "
+                   f"Valid until {_date(inv.expires_at)}.", state=state, invitation=inv, customer=customer)
+
+
+def resend_many(actor: Actor, emails: list[str]) -> Batch:
+    """R6: several named invitations at once; each is handled on its own."""
+    ws = workspace_of(actor)
+    batch = Batch()
+    for email in emails:
+        try:
+            customer = customer_by_email(ws, email)
+            with atomic():
+                batch.done.append(_resend(actor, customer))
+        except (Conflict, NotFound, NotPermitted, InvalidInput) as exc:
+            batch.refused.append((email, exc.message))
+    return batch
+
+
+def resend_all(actor: Actor) -> Batch:
+    """R6 (seed 003): every invitation not yet accepted (Invited or Expired) gets a fresh link."""
+    require_admin(actor, "resend all pending invitations")
+    ws = workspace_of(actor)
+    ids = [i.customer_id for i in Invitation.select(Invitation.customer)
+           .where((Invitation.workspace == ws)
+                  & Invitation.status.in_((Invitation.PENDING, Invitation.EXPIRED)))
+           .order_by(Invitation.created_at)]
+    batch = Batch()
+    for customer_id in ids:
+        customer = Customer.get_by_id(customer_id)
+        try:
+            with atomic():
+                batch.done.append(_resend(actor, customer))
+        except (Conflict, NotFound) as exc:
+            batch.refused.append((customer.email, exc.message))
+    return batch
+
+
+def revoke(actor: Actor, email: str) -> Outcome:
+    """R7: removes an open invitation; its link stops working."""
+    ws = workspace_of(actor)
+    customer = customer_by_email(ws, email)
+    with atomic():
+        inv = Invitation.open_for(customer)
+        if inv is None:
+            raise NotFound(f"{customer.email} has no open invitation to revoke.")
+        _may_act_on(actor, inv, "revoke")
+        Invitation.update(status=Invitation.REVOKED).where(Invitation.id == inv.id).execute()
+        history.record(customer, "revoked", actor=actor.user_id, actor_name=actor.name, invitation=inv)
+    return Outcome(f"The invitation for {customer.email} was revoked; its link no longer works. "
+                   f"You can invite them again later with `/invite {customer.email}`.",
+                   state="revoked", invitation=inv, customer=customer)

@@ -1,0 +1,1 @@
+"""Timed work: email delivery, expiry and reminders, and the scheduler that runs them."""

@@ -1,0 +1,1 @@
+"""What a customer sees: the invitation, login pages and the emails."""

@@ -1,0 +1,1 @@
+"""Persistence: peewee models, queries, database setup and schema migrations."""

@@ -1,0 +1,249 @@
+"""The invitebot data model; each model owns the queries named for what they mean."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import peewee as pw
+
+from storage.db import database
+
+DEFAULT_ACCESS_AREAS = ["Inspection reports", "Service reports", "Proposals", "Invoicing / payments"]
+
+
+class JSONField(pw.TextField):
+    """A list or dict stored as JSON text (portable between SQLite and PostgreSQL)."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Workspace(BaseModel):
+    """A Slack workspace (team) and its settings."""
+
+    team_id = pw.CharField(max_length=32, unique=True)
+    name = pw.CharField(max_length=200, default="")
+    expiry_days = pw.IntegerField(default=7)
+    job_limit = pw.IntegerField(default=3)
+    approval_required = pw.BooleanField(default=True)
+    approval_channel = pw.CharField(max_length=32, null=True)
+    access_areas = JSONField(default=lambda: list(DEFAULT_ACCESS_AREAS))
+    default_access = JSONField(default=lambda: list(DEFAULT_ACCESS_AREAS))
+    created_at = pw.DateTimeField()
+
+    @classmethod
+    def for_team(cls, team_id: str, now: dt.datetime, name: str = "") -> "Workspace":
+        ws = cls.get_or_none(cls.team_id == team_id)
+        if ws is not None:
+            return ws
+        try:
+            with database.atomic():
+                return cls.create(team_id=team_id, name=name or team_id, created_at=now)
+        except pw.IntegrityError:
+            return cls.get(cls.team_id == team_id)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.team_id
+
+
+class AppAdmin(BaseModel):
+    """A member added to the app's own admin list (besides Slack owners and admins)."""
+
+    workspace = pw.ForeignKeyField(Workspace, backref="app_admins", on_delete="CASCADE")
+    user_id = pw.CharField(max_length=32)
+    added_by = pw.CharField(max_length=32)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("workspace", "user_id"), True),)
+
+
+class Customer(BaseModel):
+    """A person outside Slack, known by email; unique per workspace (R1)."""
+
+    workspace = pw.ForeignKeyField(Workspace, backref="customers", on_delete="CASCADE")
+    email = pw.CharField(max_length=320)
+    email_key = pw.CharField(max_length=320)  # lower-cased normalised address: the identity
+    name = pw.CharField(max_length=200, default="")
+    account_number = pw.CharField(max_length=100, null=True)
+    role = pw.CharField(max_length=20, default="member")  # "admin" or "member" of its account (R16)
+    access_areas = JSONField(default=list)
+    password_hash = pw.CharField(max_length=200, null=True)
+    enrolled_at = pw.DateTimeField(null=True)
+    suspended = pw.BooleanField(default=False)
+    suspension_note = pw.TextField(null=True)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("workspace", "email_key"), True),)
+
+    @classmethod
+    def find(cls, workspace: Workspace, email_key: str) -> "Customer | None":
+        return cls.get_or_none((cls.workspace == workspace) & (cls.email_key == email_key))
+
+    @classmethod
+    def enrolled_elsewhere(cls, workspace: Workspace, email_key: str) -> "Customer | None":
+        return (cls.select()
+                .where((cls.email_key == email_key) & (cls.workspace != workspace)
+                       & cls.enrolled_at.is_null(False))
+                .first())
+
+    @classmethod
+    def for_login(cls, email_key: str):
+        return (cls.select(cls, Workspace).join(Workspace)
+                .where((cls.email_key == email_key) & cls.password_hash.is_null(False))
+                .order_by(cls.id))
+
+    @classmethod
+    def account_has_admin(cls, workspace: Workspace, account_number: str) -> bool:
+        return (cls.select().where((cls.workspace == workspace)
+                                   & (cls.account_number == account_number)
+                                   & (cls.role == "admin")).exists())
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.enrolled_at is not None
+
+
+class Invitation(BaseModel):
+    """One invitation of a customer. At most one open per customer (R2), enforced by a partial unique index."""
+
+    REQUESTED = "requested"   # awaiting an admin's approval (R4)
+    PENDING = "pending"       # sent, link valid
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    DENIED = "denied"
+    REPLACED = "replaced"     # a newer invitation was sent (R6)
+    OPEN = (REQUESTED, PENDING)
+    STATES = (REQUESTED, PENDING, ACCEPTED, EXPIRED, REVOKED, DENIED, REPLACED)
+
+    workspace = pw.ForeignKeyField(Workspace, backref="invitations", on_delete="CASCADE")
+    customer = pw.ForeignKeyField(Customer, backref="invitations", on_delete="CASCADE")
+    status = pw.CharField(max_length=16)
+    token_hash = pw.CharField(max_length=64, null=True, unique=True)
+    inviter = pw.CharField(max_length=32)
+    inviter_name = pw.CharField(max_length=200, default="")
+    approver = pw.CharField(max_length=32, null=True)
+    approver_name = pw.CharField(max_length=200, null=True)
+    decided_at = pw.DateTimeField(null=True)
+    deny_reason = pw.TextField(null=True)
+    job_ref = pw.CharField(max_length=100, null=True)
+    request_channel = pw.CharField(max_length=32, null=True)
+    created_at = pw.DateTimeField()
+    sent_at = pw.DateTimeField(null=True)
+    expires_at = pw.DateTimeField(null=True)
+    opened_at = pw.DateTimeField(null=True)
+    accepted_at = pw.DateTimeField(null=True)
+    last_reminded_at = pw.DateTimeField(null=True)
+    reminder_count = pw.IntegerField(default=0)
+    replaced_by = pw.ForeignKeyField("self", null=True, backref="replaces", on_delete="SET NULL")
+
+    class Meta:
+        indexes = (
+            (("status", "created_at", "last_reminded_at"), False),
+            (("status", "expires_at"), False),
+            (("workspace", "job_ref", "status"), False),
+            (("workspace", "status", "created_at"), False),
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    @classmethod
+    def open_for(cls, customer: Customer) -> "Invitation | None":
+        return cls.get_or_none((cls.customer == customer) & cls.status.in_(cls.OPEN))
+
+    @classmethod
+    def latest_for(cls, customer: Customer) -> "Invitation | None":
+        return (cls.select().where(cls.customer == customer)
+                .order_by(cls.created_at.desc(), cls.id.desc()).first())
+
+    @classmethod
+    def by_token_hash(cls, token_hash: str) -> "Invitation | None":
+        return (cls.select(cls, Customer, Workspace).join(Customer)
+                .switch(cls).join(Workspace)
+                .where(cls.token_hash == token_hash).first())
+
+    @classmethod
+    def holding_job_slot(cls, workspace: Workspace, job_ref: str):
+        """Invitations that count against a job's limit: open, or accepted by a still-enrolled customer (R8)."""
+        return (cls.select(cls, Customer).join(Customer)
+                .where((cls.workspace == workspace) & (cls.job_ref == job_ref)
+                       & cls.status.in_(cls.OPEN + (cls.ACCEPTED,)))
+                .order_by(cls.created_at))
+
+    @classmethod
+    def pending(cls, workspace: Workspace):
+        return (cls.select(cls, Customer).join(Customer)
+                .where((cls.workspace == workspace) & (cls.status == cls.PENDING))
+                .order_by(cls.created_at))
+
+    @classmethod
+    def due_for_expiry(cls, now: dt.datetime):
+        return cls.select().where((cls.status == cls.PENDING) & (cls.expires_at <= now))
+
+
+class Event(BaseModel):
+    """One entry in a customer's history (R10)."""
+
+    KINDS = ("requested", "approved", "denied", "sent", "delivery_failed", "opened", "accepted",
+             "reminded", "resent", "revoked", "expired", "suspended", "reinstated", "imported",
+             "access_changed")
+
+    workspace = pw.ForeignKeyField(Workspace, on_delete="CASCADE")
+    customer = pw.ForeignKeyField(Customer, backref="events", on_delete="CASCADE")
+    invitation = pw.ForeignKeyField(Invitation, null=True, on_delete="SET NULL")
+    kind = pw.CharField(max_length=24)
+    actor = pw.CharField(max_length=32)  # Slack user id, "customer" or "system"
+    actor_name = pw.CharField(max_length=200, default="")
+    detail = pw.TextField(default="")
+    created_at = pw.DateTimeField(index=True)
+
+    @classmethod
+    def timeline(cls, customer: Customer):
+        return cls.select().where(cls.customer == customer).order_by(cls.created_at, cls.id)
+
+
+class OutboxEmail(BaseModel):
+    """An email waiting to be delivered; written in the same transaction as the change that caused it."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+    workspace = pw.ForeignKeyField(Workspace, on_delete="CASCADE")
+    customer = pw.ForeignKeyField(Customer, null=True, on_delete="SET NULL")
+    invitation = pw.ForeignKeyField(Invitation, null=True, on_delete="SET NULL")
+    kind = pw.CharField(max_length=32)          # template name
+    to_address = pw.CharField(max_length=320)
+    context = JSONField(default=dict)            # template data; links are scrubbed once delivered
+    message_id = pw.CharField(max_length=200, unique=True)
+    status = pw.CharField(max_length=10, default=QUEUED)
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = pw.DateTimeField()
+    last_error = pw.TextField(null=True)
+    created_at = pw.DateTimeField()
+    sent_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "next_attempt_at"), False),)
+
+    @classmethod
+    def due(cls, now: dt.datetime, limit: int):
+        return (cls.select().where((cls.status == cls.QUEUED) & (cls.next_attempt_at <= now))
+                .order_by(cls.next_attempt_at, cls.id).limit(limit))
+
+
+ALL_MODELS = [Workspace, AppAdmin, Customer, Invitation, Event, OutboxEmail]
