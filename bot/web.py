@@ -46,7 +46,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         LINK_RATE_LIMIT="30 per minute",
         LOGIN_RATE_LIMIT="10 per minute",
-        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_CONTENT_LENGTH=1024 * 1024,
         INVITEBOT=config,
     )
     app.config.update(overrides)
@@ -56,6 +56,8 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     limiter.limit(pages.link_limit, methods=["POST"])(pages.accept)
     limiter.limit(pages.login_limit, methods=["POST"])(pages.login)
     app.register_blueprint(pages.bp)
+    if config.signing_secret and config.bot_token:
+        _mount_slack(app, config, limiter)
 
     @app.get("/healthz")
     def healthz():
@@ -95,6 +97,22 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
                            "lost.", 500)
 
     return app
+
+
+def _mount_slack(app: Flask, config: Config, limiter: Limiter) -> None:
+    """POST /slack/events: commands, interactivity and events, verified by Slack's signature."""
+    from flask import request
+    from slack_bolt.adapter.flask import SlackRequestHandler
+
+    from bot.slack.app import build_app
+
+    handler = SlackRequestHandler(build_app(config))
+
+    @app.post("/slack/events")
+    @csrf.exempt
+    @limiter.exempt
+    def slack_events():
+        return handler.handle(request)
 
 
 def _error_page(title: str, text: str, code: int):

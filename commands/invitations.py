@@ -324,3 +324,27 @@ def revoke(actor: Actor, email: str) -> Outcome:
     return Outcome(f"The invitation for {customer.email} was revoked; its link no longer works. "
                    f"You can invite them again later with `/invite {customer.email}`.",
                    state="revoked", invitation=inv, customer=customer)
+
+
+def record_request_message(invitation_id: int, channel: str, ts: str) -> None:
+    """Remember where the approval request was posted so it can be updated in place (R4)."""
+    Invitation.update(request_message_channel=channel, request_message_ts=ts
+                      ).where(Invitation.id == invitation_id).execute()
+
+
+def approval_destination(invitation: Invitation) -> list[str]:
+    """R4: the approval channel if set, else the channel where it was typed (admins' DMs come last)."""
+    ws = invitation.workspace
+    return [c for c in (ws.approval_channel, invitation.request_channel) if c]
+
+
+def pending_for(actor: Actor, limit: int = 200) -> list[Invitation]:
+    """Invitations this person may resend: their own, or everyone's for an admin."""
+    ws = workspace_of(actor)
+    query = (Invitation.select(Invitation, Customer).join(Customer)
+             .where((Invitation.workspace == ws)
+                    & Invitation.status.in_((Invitation.PENDING, Invitation.EXPIRED))
+                    & (Customer.enrolled_at.is_null()) & (Customer.suspended == False)))  # noqa: E712
+    if not actor.is_admin:
+        query = query.where(Invitation.inviter == actor.user_id)
+    return list(query.order_by(Invitation.created_at).limit(limit))

@@ -140,6 +140,9 @@ class Invitation(BaseModel):
     deny_reason = pw.TextField(null=True)
     job_ref = pw.CharField(max_length=100, null=True)
     request_channel = pw.CharField(max_length=32, null=True)
+    # Where the approval request was posted, so the message can be updated in place (R4).
+    request_message_channel = pw.CharField(max_length=32, null=True)
+    request_message_ts = pw.CharField(max_length=32, null=True)
     created_at = pw.DateTimeField()
     sent_at = pw.DateTimeField(null=True)
     expires_at = pw.DateTimeField(null=True)
@@ -246,4 +249,20 @@ class OutboxEmail(BaseModel):
                 .order_by(cls.next_attempt_at, cls.id).limit(limit))
 
 
-ALL_MODELS = [Workspace, AppAdmin, Customer, Invitation, Event, OutboxEmail]
+class SlackEventReceipt(BaseModel):
+    """Slack re-delivers events; the first delivery of an event_id claims it, the rest are ignored."""
+
+    event_id = pw.CharField(max_length=64, unique=True)
+    received_at = pw.DateTimeField(index=True)
+
+    @classmethod
+    def claim(cls, event_id: str, now: dt.datetime) -> bool:
+        try:
+            with database.atomic():
+                cls.create(event_id=event_id, received_at=now)
+            return True
+        except pw.IntegrityError:
+            return False
+
+
+ALL_MODELS = [Workspace, AppAdmin, Customer, Invitation, Event, OutboxEmail, SlackEventReceipt]

@@ -1,0 +1,34 @@
+"""The one place that wires listeners to the Bolt app."""
+from __future__ import annotations
+
+import re
+
+from bot.slack import ids
+from bot.slack.listeners import buttons, home, slash, submissions
+from bot.slack.turn import run_turn
+
+
+def _ack(ack):
+    ack()
+
+
+def register(app, directory, config) -> None:
+    def lazy(fn):
+        return [run_turn(fn, directory, config)]
+
+    app.command(config.invite_command)(ack=slash.ack_command(config), lazy=lazy(slash.slash))
+
+    app.action(ids.APPROVE)(ack=_ack, lazy=lazy(buttons.approve))
+    app.action(ids.DENY)(ack=_ack, lazy=lazy(buttons.deny))
+    app.action(ids.RESEND)(ack=_ack, lazy=lazy(buttons.resend))
+    app.action(ids.REVOKE)(ack=_ack, lazy=lazy(buttons.revoke))
+    app.action(ids.STATUS)(ack=_ack, lazy=lazy(buttons.status))
+    app.action(re.compile(f"^{ids.LIST_PAGE}"))(ack=_ack, lazy=lazy(buttons.list_page))
+
+    app.view(ids.INVITE_MODAL)(ack=submissions.ack_invite, lazy=lazy(submissions.invite))
+    app.view(ids.STATUS_MODAL)(submissions.ack_status)
+    app.view(ids.RESEND_MODAL)(ack=_ack, lazy=lazy(submissions.resend))
+    app.view(ids.SUSPEND_MODAL)(ack=submissions.ack_suspend, lazy=lazy(submissions.suspend))
+    app.view(ids.DENY_MODAL)(ack=submissions.ack_deny, lazy=lazy(submissions.deny))
+
+    app.event("app_home_opened")(ack=_ack, lazy=lazy(home.home_opened))
