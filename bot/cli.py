@@ -52,7 +52,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the Slack endpoint and the customer pages with gunicorn."""
     _setup_logging()
     config = Config.from_env()
-    config.require("SLACK_SIGNING_SECRET")
+    config.require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
     _open(config)
     _ensure_schema(config)
     database.close()  # workers open their own connections
@@ -119,6 +119,16 @@ def deliver() -> None:
                                    f"({report.unreachable}); the emails stay queued.")
     click.echo(f"Delivered {report.sent}, will retry {report.retried}, failed {report.failed} "
                f"(via {transport.describe()}).")
+
+
+@main.command("manifest")
+@click.option("--url", required=True, help="The public HTTPS base URL Slack will call, e.g. https://invite.example.com")
+def manifest_(url: str) -> None:
+    """Print the Slack app manifest for this URL and the configured command name."""
+    from bot.manifest import render
+    if not url.startswith(("https://", "http://")):
+        raise click.ClickException("--url must start with https:// (Slack only calls HTTPS URLs).")
+    click.echo(render(url, Config.from_env().invite_command), nl=False)
 
 
 @main.command()
