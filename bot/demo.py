@@ -1,7 +1,8 @@
-"""`invitebot demo`: the invitation lifecycle on a local SQLite file and a local SMTP sink."""
+"""`invitebot demo`: the whole story through the real app, the local Slack stand-in and a local SMTP sink."""
 from __future__ import annotations
 
 import re
+import secrets
 import tempfile
 import textwrap
 import time
@@ -9,105 +10,143 @@ from pathlib import Path
 
 from bot.browser import Browser
 from bot.config import Config
-from bot.localsmtp import SmtpSink
+from bot.localslack import BOT_TOKEN, LocalSlack, SlackSim
+from bot.localsmtp import SmtpSink, free_port
 from bot.server import ThreadServer
 from storage import schema
 from storage.db import open_database
 
 TEAM = "T0DEMO"
+ADMIN, AGENT = "U0ADA", "U0SAM"
+NAMES = {ADMIN: "Ada (admin)", AGENT: "Sam (agent)"}
+CUSTOMER = "pat.customer@example.com"
+PASSWORD = "blue-harbour-42"
 
 
-def say(who: str, text: str) -> None:
-    lines = [part for para in text.splitlines() for part in (textwrap.wrap(para, 88) or [""])] or [""]
-    print(f"{who:>10} │ {lines[0]}")
-    for line in lines[1:]:
-        print(f"{'':>10} │ {line}")
+def _plain(text: str) -> str:
+    """Slack mrkdwn as a person reads it."""
+    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text or "")
+    text = re.sub(r"<@(\w+)>", lambda m: "@" + NAMES.get(m.group(1), m.group(1)), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("*", "")
+
+
+def show(who: str, text: str) -> None:
+    lines = [part for para in _plain(text).splitlines() for part in (textwrap.wrap(para, 86) or [""])]
+    for i, line in enumerate(lines or [""]):
+        print(f"{who if i == 0 else '':>13} │ {line}")
+
+
+def show_message(who: str, message: dict) -> None:
+    texts, buttons = [], []
+    for block in message.get("blocks") or []:
+        if block.get("type") == "section":
+            texts.append(block["text"]["text"])
+        elif block.get("type") == "context":
+            texts += [e.get("text", "") for e in block["elements"]]
+        elif block.get("type") == "actions":
+            buttons += [f"[{e['text']['text']}]" for e in block["elements"]]
+    show(who, "\n".join(texts) or message.get("text", ""))
+    if buttons:
+        show("", " ".join(buttons))
 
 
 def step(title: str) -> None:
-    print(f"\n── {title} " + "─" * max(0, 76 - len(title)))
+    print(f"\n── {title} " + "─" * max(0, 86 - len(title)))
 
 
 def run(keep: bool = False) -> int:
     from bot.web import create_app
-    from commands import customers, enrolment, invitations
-    from commands.actor import Actor
-    from jobs.delivery import deliver_pending
-    from jobs.mailer import SmtpTransport
+    from jobs.scheduler import build
 
     workdir = Path(tempfile.mkdtemp(prefix="invitebot-demo-"))
     db_url = f"sqlite:///{workdir / 'demo.db'}"
     open_database(db_url)
     schema.upgrade()
-    admin = Actor(TEAM, "U0ADMIN", "Ada (admin)", is_admin=True)
-    agent = Actor(TEAM, "U0AGENT", "Sam (agent)", is_admin=False, admin_names=("Ada (admin)",))
+    from commands.clock import clock
+    from storage.models import Workspace
+    Workspace.for_team(TEAM, clock.now(), name="Acme Lighting")
+    secret = secrets.token_hex(16)  # made up per run: no secret lives in the repo
 
-    with SmtpSink() as sink:
-        config = Config.from_env({"DATABASE_URL": db_url, "SMTP_URL": sink.url,
-                                  "SLACK_SIGNING_SECRET": "demo-only-secret"})
-        app = create_app(config)
-        with ThreadServer(app) as server:
-            config = Config.from_env({"DATABASE_URL": db_url, "SMTP_URL": sink.url,
-                                      "PUBLIC_URL": server.url})
-            transport = SmtpTransport(sink.url)
-            print(f"invitebot demo: database {workdir / 'demo.db'}, pages at {server.url}, "
-                  f"SMTP sink at {sink.url}")
-
-            step("An agent invites a customer")
-            outcome = invitations.invite(agent, "pat.customer@example.com", name="Pat Customer",
-                                         account="ACME-001", job="JOB-7")
-            say("Sam", "/invite pat.customer@example.com Pat Customer account:ACME-001 job:JOB-7")
-            say("invitebot", outcome.message)
-
-            step("The agent cannot approve; an admin approves")
+    with LocalSlack(TEAM) as slack, SmtpSink() as sink:
+        slack.add_user(ADMIN, NAMES[ADMIN], admin=True)
+        slack.add_user(AGENT, NAMES[AGENT])
+        port = free_port()
+        config = Config.from_env({
+            "DATABASE_URL": db_url, "SMTP_URL": sink.url, "PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "SLACK_SIGNING_SECRET": secret, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url})
+        scheduler = build(config)
+        with ThreadServer(create_app(config), port=port) as server:
+            scheduler.start()
             try:
-                invitations.approve(agent, outcome.invitation.id)
-            except Exception as exc:  # the refusal the agent sees
-                say("invitebot", getattr(exc, "message", str(exc)))
-            approved = invitations.approve(admin, outcome.invitation.id)
-            say("invitebot", approved.message)
+                ok = _story(server, slack, sink, SlackSim(server.url, secret, slack))
+                if keep:
+                    print(f"\nStill running (Ctrl-C to stop):\n  customer pages  {server.url}/login\n"
+                          f"  Slack endpoint  {server.url}/slack/events\n  Slack stand-in  {slack.url}\n"
+                          f"  SMTP sink       {sink.url}\n  database        {workdir / 'demo.db'}")
+                    try:
+                        while True:
+                            time.sleep(3600)
+                    except KeyboardInterrupt:
+                        pass
+            finally:
+                scheduler.shutdown(wait=False)
+    print(f"\nDemo {'finished: every step worked' if ok else 'FAILED: see above'}.")
+    return 0 if ok else 1
 
-            step("The email goes out")
-            report = deliver_pending(transport, config.public_url, config.mail_from)
-            mail = sink.wait_for(1)[-1]
-            say("mail", f"To: {mail['To']}  Subject: {mail['Subject']}  ({report.sent} delivered)")
-            link = re.search(r"(http://\S+/i/\S+)", mail.get_body(("plain",)).get_content()).group(1)
-            say("mail", "The email carries a single-use link to the branded page.")
 
-            step("The customer opens the link and registers")
-            browser = Browser()
-            page = browser.get(link)
-            say("customer", f"GET the link → {page.status} “{page.title}”")
-            page = browser.submit(link, {"name": "Pat Customer", "password": "blue-harbour-42",
-                                         "password2": "blue-harbour-42"})
-            say("customer", f"POST name and password → {page.status} “{page.title}”")
-            page = browser.get(link)
-            say("customer", f"Opening the link again → {page.status} “{page.title}”")
+def _story(server, slack: LocalSlack, sink: SmtpSink, sim: SlackSim) -> bool:
+    print(f"invitebot demo — app {server.url}, Slack stand-in {slack.url}, SMTP sink {sink.url}")
 
-            step("Anyone checks the status")
-            say("Sam", "/invite status pat.customer@example.com")
-            say("invitebot", customers.status(agent, "pat.customer@example.com").message)
+    step("Sam, an agent, invites a customer")
+    show("Sam types", f"/invite {CUSTOMER} Pat Customer account:ACME-001 job:JOB-7")
+    sim.command(AGENT, f"{CUSTOMER} Pat Customer account:ACME-001 job:JOB-7", channel="C0SALES")
+    show_message("Sam sees", slack.wait_for("response_url")[-1].args)
+    request = slack.wait_for("chat.postMessage")[-1]
+    show_message("#sales", request.args)
+    approve = next(e for b in request.args["blocks"] if b["type"] == "actions" for e in b["elements"]
+                   if e["action_id"] == "invitation_approve")
 
-            step("An admin suspends the customer with a note")
-            say("Ada", "/invite suspend pat.customer@example.com Invoices overdue: call 555-0100")
-            say("invitebot", customers.suspend(admin, "pat.customer@example.com",
-                                               "Invoices overdue: call 555-0100").message)
-            page = Browser().submit(f"{server.url}/login", {"email": "pat.customer@example.com",
-                                                           "password": "blue-harbour-42"})
-            say("customer", f"Logs in → {page.status} “{page.title}”: {page.text}")
+    step("Sam clicks Approve: only admins may")
+    sim.click(AGENT, approve["action_id"], approve["value"], channel="C0SALES", message_ts="1.0")
+    show_message("Sam sees", slack.wait_for("response_url", 2)[-1].args)
 
-            step("Reinstated, the customer logs in again")
-            say("invitebot", customers.reinstate(admin, "pat.customer@example.com").message)
-            page = Browser().submit(f"{server.url}/login", {"email": "pat.customer@example.com",
-                                                           "password": "blue-harbour-42"})
-            say("customer", f"Logs in → {page.status} “{page.title}”: {page.text}")
-            ok = page.status == 200 and enrolment is not None
-            print(f"\nDemo finished: {'all steps worked' if ok else 'something went wrong'}.")
-            if keep:
-                print(f"Still running. Open {server.url}/login in a browser; Ctrl-C to stop.")
-                try:
-                    while True:
-                        time.sleep(3600)
-                except KeyboardInterrupt:
-                    pass
-            return 0 if ok else 1
+    step("Ada, an admin, approves")
+    sim.click(ADMIN, approve["action_id"], approve["value"], channel="C0SALES", message_ts="1.0")
+    show_message("#sales", slack.wait_for("chat.update")[-1].args)
+    show_message("DM to Sam", slack.wait_for("chat.postMessage", 2)[-1].args)
+
+    step("The invitation email arrives (delivered by the outbox job)")
+    mail = sink.wait_for(1, timeout=20)
+    if not mail:
+        show("mail", "No email arrived.")
+        return False
+    mail = mail[-1]
+    show("mail", f"To: {mail['To']}\nSubject: {mail['Subject']}")
+    link = re.search(r"(http://\S+/i/\S+)", mail.get_body(("plain",)).get_content()).group(1)
+    show("mail", "The link: " + link.split("/i/")[0] + "/i/…(a single-use token)")
+
+    step("Pat opens the link and sets a password")
+    browser = Browser()
+    page = browser.get(link)
+    show("Pat sees", f"{page.status} “{page.title}”")
+    page = browser.submit(link, {"name": "Pat Customer", "password": PASSWORD, "password2": PASSWORD})
+    show("Pat sees", f"{page.status} “{page.title}”: {page.text}")
+    registered = page.status == 200
+
+    step("Anyone checks the status")
+    show("Sam types", f"/invite status {CUSTOMER}")
+    sim.command(AGENT, f"status {CUSTOMER}", channel="C0SALES")
+    status = slack.wait_for("response_url", 3)[-1].args
+    show_message("Sam sees", status)
+    enrolled = "Enrolled" in status.get("text", "")
+
+    step("Ada suspends Pat with a note")
+    show("Ada types", f"/invite suspend {CUSTOMER} Invoices overdue: please call accounts on 555-0100")
+    sim.command(ADMIN, f"suspend {CUSTOMER} Invoices overdue: please call accounts on 555-0100")
+    show_message("Ada sees", slack.wait_for("response_url", 4)[-1].args)
+
+    step("Pat tries to log in")
+    page = Browser().submit(f"{server.url}/login", {"email": CUSTOMER, "password": PASSWORD})
+    show("Pat sees", f"{page.status} “{page.title}”: {page.text}")
+    note_shown = "555-0100" in page.text
+    return registered and enrolled and note_shown
