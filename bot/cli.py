@@ -13,6 +13,7 @@ from storage.db import database, is_sqlite, open_database
 
 def _setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _open(config: Config) -> None:
@@ -62,8 +63,8 @@ def serve(host: str, port: int, workers: int) -> None:
 
     def on_ready(server):
         if workers == 1:
-            from jobs.scheduler import build
-            build(config).start()
+            from bot.runtime import scheduler as job_scheduler
+            job_scheduler(config).start()
             server.log.info("scheduler running inside serve (single process)")
         else:
             server.log.info("%d workers: run `invitebot scheduler` as its own process", workers)
@@ -73,15 +74,23 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @main.command()
 def scheduler() -> None:
-    """Run the timed jobs (for deployments with several web workers)."""
+    """Run the timed jobs (delivery, expiry, reminders) as their own process.
+
+    Needed when `serve` runs several workers; any number may run: each tick is done once."""
     _setup_logging()
     config = Config.from_env()
+    config.require("SLACK_BOT_TOKEN")
     _open(config)
     _ensure_schema(config)
-    from jobs.scheduler import build
+    database.close()
+    from bot.runtime import scheduler as job_scheduler
+    try:
+        sched = job_scheduler(config, blocking=True)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
     click.echo("scheduler running; Ctrl-C to stop", err=True)
     try:
-        build(config, blocking=True).start()
+        sched.start()
     except (KeyboardInterrupt, SystemExit):
         pass
 

@@ -56,7 +56,7 @@ def step(title: str) -> None:
 
 def run(keep: bool = False) -> int:
     from bot.web import create_app
-    from jobs.scheduler import build
+    from bot.runtime import scheduler as job_scheduler
 
     workdir = Path(tempfile.mkdtemp(prefix="invitebot-demo-"))
     db_url = f"sqlite:///{workdir / 'demo.db'}"
@@ -74,7 +74,7 @@ def run(keep: bool = False) -> int:
         config = Config.from_env({
             "DATABASE_URL": db_url, "SMTP_URL": sink.url, "PUBLIC_URL": f"http://127.0.0.1:{port}",
             "SLACK_SIGNING_SECRET": secret, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url})
-        scheduler = build(config)
+        scheduler = job_scheduler(config)
         with ThreadServer(create_app(config), port=port) as server:
             scheduler.start()
             try:

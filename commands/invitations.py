@@ -146,7 +146,12 @@ def _sent_message(inv: Invitation, state: str) -> str:
             f"Check on it any time with `/invite status {email}`.")
 
 
-def _send(inv: Invitation, actor: Actor, *, event: str = "sent") -> str:
+_EMAIL_NOTES = {"welcome": "welcome email (already enrolled with another team)",
+                "reminder": "reminder email to the customer"}
+
+
+def _send(inv: Invitation, actor: Actor, *, event: str = "sent", email_kind: str | None = None,
+          expires_at: dt.datetime | None = None) -> str:
     """Give an invitation a fresh link and queue its email (inside the caller's transaction)."""
     ws = inv.workspace
     customer = inv.customer
@@ -155,16 +160,16 @@ def _send(inv: Invitation, actor: Actor, *, event: str = "sent") -> str:
     inv.status = Invitation.PENDING
     inv.token_hash = digest
     inv.sent_at = now
-    inv.expires_at = now + dt.timedelta(days=ws.expiry_days)
+    inv.expires_at = expires_at or now + dt.timedelta(days=ws.expiry_days)
     inv.save()
     elsewhere = Customer.enrolled_elsewhere(ws, customer.email_key)
-    kind = "welcome" if elsewhere is not None else "invitation"
+    kind = email_kind or ("welcome" if elsewhere is not None else "invitation")
     outbox.enqueue(kind, customer, {"link_path": f"/i/{token}", "inviter_name": actor.label,
                                     "expires_at": _date(inv.expires_at),
                                     "expiry_days": ws.expiry_days}, invitation=inv)
     history.record(customer, event, actor=actor.user_id, actor_name=actor.name, invitation=inv,
-                   detail="welcome email (already enrolled with another team)" if kind == "welcome" else "")
-    return kind if kind == "welcome" else "sent"
+                   detail=_EMAIL_NOTES.get(kind, ""))
+    return "welcome" if kind == "welcome" else "sent"
 
 
 def _requested(actor: Actor, invitation_id: int) -> Invitation:
@@ -264,17 +269,26 @@ def _resend(actor: Actor, customer: Customer) -> Outcome:
         raise NotFound(f"{customer.email} has no open invitation to resend. To invite them again, "
                        f"type `/invite {customer.email}`.")
     _may_act_on(actor, old, "resend")
-    old.status = Invitation.REPLACED
-    old.save()
-    inv = Invitation.create(workspace=old.workspace_id, customer=customer, status=Invitation.PENDING,
-                            inviter=old.inviter, inviter_name=old.inviter_name, job_ref=old.job_ref,
-                            approver=old.approver, approver_name=old.approver_name,
-                            decided_at=old.decided_at, created_at=old.created_at)
-    old.replaced_by = inv
-    old.save()
-    state = _send(inv, actor, event="resent")
+    inv, state = replace_link(old, actor)
     return Outcome(f"A fresh link was sent to {customer.email}; the previous link no longer works. "
                    f"Valid until {_date(inv.expires_at)}.", state=state, invitation=inv, customer=customer)
+
+
+def replace_link(old: Invitation, actor: Actor, *, event: str = "resent", email_kind: str | None = None,
+                 keep_expiry: bool = False) -> tuple[Invitation, str]:
+    """R6: a new invitation with a fresh link replaces `old`, whose page then says a newer one was sent."""
+    old.status = Invitation.REPLACED
+    old.save()
+    inv = Invitation.create(workspace=old.workspace_id, customer=old.customer_id, status=Invitation.PENDING,
+                            inviter=old.inviter, inviter_name=old.inviter_name, job_ref=old.job_ref,
+                            approver=old.approver, approver_name=old.approver_name,
+                            decided_at=old.decided_at, created_at=old.created_at,
+                            reminder_count=old.reminder_count, last_reminded_at=old.last_reminded_at)
+    old.replaced_by = inv
+    old.save()
+    state = _send(inv, actor, event=event, email_kind=email_kind,
+                  expires_at=old.expires_at if keep_expiry else None)
+    return inv, state
 
 
 def resend_many(actor: Actor, emails: list[str]) -> Batch:

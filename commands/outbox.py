@@ -8,7 +8,7 @@ import uuid
 from commands import history
 from commands.actor import SYSTEM
 from commands.clock import clock
-from storage.db import atomic
+from storage.db import atomic, is_postgres
 from storage.models import Customer, Invitation, OutboxEmail
 
 MAX_ATTEMPTS = 8
@@ -29,8 +29,35 @@ def enqueue(kind: str, customer: Customer, context: dict, *,
         next_attempt_at=now, created_at=now)
 
 
+CLAIM_SECONDS = 120
+
+
 def due(limit: int = 100) -> list[OutboxEmail]:
     return list(OutboxEmail.due(clock.now(), limit))
+
+
+def claim(limit: int = 100) -> list[OutboxEmail]:
+    """Take up to `limit` due rows for this worker: they are pushed CLAIM_SECONDS into the future so
+    other workers skip them; a worker that dies leaves them due again afterwards (at least once).
+    On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED)."""
+    now = clock.now()
+    with atomic():
+        query = OutboxEmail.due(now, limit)
+        if is_postgres():
+            query = query.for_update(skip_locked=True)
+        rows = list(query)
+        if rows:
+            (OutboxEmail.update(next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS))
+             .where(OutboxEmail.id.in_([r.id for r in rows])).execute())
+    return rows
+
+
+def release(rows: list[OutboxEmail]) -> None:
+    """Give claimed rows back untouched (the mail server could not be reached; no attempt spent)."""
+    if rows:
+        (OutboxEmail.update(next_attempt_at=clock.now())
+         .where(OutboxEmail.id.in_([r.id for r in rows]) & (OutboxEmail.status == OutboxEmail.QUEUED))
+         .execute())
 
 
 def _scrubbed(context: dict) -> dict:
@@ -50,15 +77,17 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=random.uniform(0, cap.total_seconds()))
 
 
-def mark_retry(row: OutboxEmail, error: str) -> None:
-    """A temporary failure (4xx, dropped connection): try again later, or give up after MAX_ATTEMPTS."""
+def mark_retry(row: OutboxEmail, error: str) -> bool:
+    """A temporary failure (4xx, dropped connection): try again later. After MAX_ATTEMPTS it fails
+    for good; returns True then."""
     attempts = row.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         mark_failed(row, f"gave up after {attempts} attempts; last error: {error}")
-        return
+        return True
     OutboxEmail.update(attempts=attempts, last_error=error[:1000],
                        next_attempt_at=clock.now() + retry_delay(attempts)
                        ).where(OutboxEmail.id == row.id).execute()
+    return False
 
 
 def mark_failed(row: OutboxEmail, error: str) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -20,6 +20,7 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     unreachable: str | None = None  # set when the server could not be reached; rows stay queued
+    failed_rows: list = field(default_factory=list)  # rows that failed for good, to tell the inviter
 
 
 def build_message(row, public_url: str, mail_from: str) -> EmailMessage:
@@ -36,42 +37,56 @@ def build_message(row, public_url: str, mail_from: str) -> EmailMessage:
     return msg
 
 
-def deliver_pending(transport, public_url: str, mail_from: str, limit: int = 200) -> DeliveryReport:
+def deliver_pending(transport, public_url: str, mail_from: str, limit: int = 200,
+                    batch: int = 100) -> DeliveryReport:
     """Send what is due, over one connection; 4xx retries with backoff, 5xx fails visibly."""
     report = DeliveryReport()
     with session():
-        rows = outbox.due(limit)
-        if not rows:
-            return report
         with transport.session() as sender:
-            try:
-                sender.connect()
-            except TemporaryFailure as exc:
-                # Server down: nothing is lost and no attempt is spent; the next tick tries again.
-                report.unreachable = str(exc)
-                log.warning("mail server %s unreachable (%s); %d email(s) stay queued",
-                            transport.describe(), exc, len(rows))
-                return report
-            for row in rows:
+            while report.sent + report.retried + report.failed < limit:
+                rows = outbox.claim(min(batch, limit))
+                if not rows:
+                    break
                 try:
-                    message = build_message(row, public_url, mail_from)
-                except Exception as exc:  # a broken template must not stop the other emails
-                    log.exception("outbox #%d (%s) could not be rendered", row.id, row.kind)
-                    outbox.mark_failed(row, f"could not be rendered: {type(exc).__name__}")
-                    report.failed += 1
-                    continue
-                try:
-                    sender.send(message)
+                    sender.connect()
                 except TemporaryFailure as exc:
-                    outbox.mark_retry(row, str(exc))
-                    report.retried += 1
-                    log.info("outbox #%d (%s) will be retried: %s", row.id, row.kind, exc)
-                except PermanentFailure as exc:
-                    outbox.mark_failed(row, str(exc))
-                    report.failed += 1
-                    log.warning("outbox #%d (%s) failed permanently: %s", row.id, row.kind, exc)
-                else:
-                    outbox.mark_sent(row)
-                    report.sent += 1
-                    log.info("outbox #%d (%s) delivered", row.id, row.kind)
+                    # Server down: nothing is lost and no attempt is spent; the next tick tries again.
+                    outbox.release(rows)
+                    report.unreachable = str(exc)
+                    log.warning("mail server %s unreachable (%s); %d email(s) stay queued",
+                                transport.describe(), exc, len(rows))
+                    break
+                for row in rows:
+                    _deliver_one(sender, row, public_url, mail_from, report)
     return report
+
+
+def _deliver_one(sender, row, public_url: str, mail_from: str, report: DeliveryReport) -> None:
+    try:
+        message = build_message(row, public_url, mail_from)
+    except Exception as exc:  # a broken template must not stop the other emails
+        log.exception("outbox #%d (%s) could not be rendered", row.id, row.kind)
+        outbox.mark_failed(row, f"could not be rendered: {type(exc).__name__}")
+        _failed(report, row, "could not be rendered")
+        return
+    try:
+        sender.send(message)
+    except TemporaryFailure as exc:
+        if outbox.mark_retry(row, str(exc)):
+            _failed(report, row, f"gave up: {exc}")
+        else:
+            report.retried += 1
+            log.info("outbox #%d (%s) will be retried: %s", row.id, row.kind, exc)
+    except PermanentFailure as exc:
+        outbox.mark_failed(row, str(exc))
+        _failed(report, row, str(exc))
+    else:
+        outbox.mark_sent(row)
+        report.sent += 1
+        log.info("outbox #%d (%s) delivered", row.id, row.kind)
+
+
+def _failed(report: DeliveryReport, row, why: str) -> None:
+    report.failed += 1
+    report.failed_rows.append(row)
+    log.warning("outbox #%d (%s) failed for good: %s", row.id, row.kind, why)

@@ -10,7 +10,7 @@ _DIR = Path(__file__).with_name("templates") / "email"
 _env = Environment(loader=FileSystemLoader(_DIR), undefined=StrictUndefined,
                    autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
-KINDS = ("invitation", "welcome")
+KINDS = ("invitation", "welcome", "reminder")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import peewee
 from playhouse import db_url
 
 database = peewee.DatabaseProxy()
+_opened_url: str | None = None
 
 DEFAULT_URL = "sqlite:///invitebot.db"
 
@@ -30,7 +31,9 @@ def database_url() -> str:
 
 def open_database(url: str | None = None) -> peewee.Database:
     """Open the database named by url (default DATABASE_URL) and bind the models to it."""
+    global _opened_url
     url = url or database_url()
+    _opened_url = url
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
@@ -40,6 +43,11 @@ def open_database(url: str | None = None) -> peewee.Database:
         db = db_url.connect(url)
     database.initialize(db)
     return db
+
+
+def opened_url() -> str:
+    """The URL the models are bound to (for a second, dedicated connection to the same database)."""
+    return _opened_url or database_url()
 
 
 def is_sqlite() -> bool:

@@ -38,6 +38,14 @@ class Workspace(BaseModel):
     approval_channel = pw.CharField(max_length=32, null=True)
     access_areas = JSONField(default=lambda: list(DEFAULT_ACCESS_AREAS))
     default_access = JSONField(default=lambda: list(DEFAULT_ACCESS_AREAS))
+    # R17 reminders: a daily digest at reminder_time in reminder_tz of invitations pending
+    # longer than reminder_days; optionally reminder emails to customers, at most N each.
+    reminder_channel = pw.CharField(max_length=32, null=True)
+    reminder_days = pw.IntegerField(default=3)
+    reminder_time = pw.CharField(max_length=5, default="09:00")
+    reminder_tz = pw.CharField(max_length=64, default="UTC")
+    customer_reminders = pw.BooleanField(default=False)
+    customer_reminder_max = pw.IntegerField(default=2)
     created_at = pw.DateTimeField()
 
     @classmethod
@@ -197,6 +205,14 @@ class Invitation(BaseModel):
     def due_for_expiry(cls, now: dt.datetime):
         return cls.select().where((cls.status == cls.PENDING) & (cls.expires_at <= now))
 
+    @classmethod
+    def due_for_reminder(cls, workspace: Workspace, sent_before: dt.datetime):
+        """Pending invitations sent before `sent_before`, oldest first (uses status+created_at index)."""
+        return (cls.select(cls, Customer).join(Customer)
+                .where((cls.status == cls.PENDING) & (cls.workspace == workspace)
+                       & (cls.created_at <= sent_before))
+                .order_by(cls.created_at, cls.id))
+
 
 class Event(BaseModel):
     """One entry in a customer's history (R10)."""
@@ -265,4 +281,46 @@ class SlackEventReceipt(BaseModel):
             return False
 
 
-ALL_MODELS = [Workspace, AppAdmin, Customer, Invitation, Event, OutboxEmail, SlackEventReceipt]
+class JobLease(BaseModel):
+    """SQLite's single-runner lock: whoever holds an unexpired lease runs the job (R17)."""
+
+    name = pw.CharField(max_length=64, unique=True)
+    holder = pw.CharField(max_length=128)
+    expires_at = pw.DateTimeField()
+
+
+class JobRun(BaseModel):
+    """One row per job per tick: a tick already done by another process is skipped (R17)."""
+
+    job = pw.CharField(max_length=32)
+    tick = pw.BigIntegerField()
+    holder = pw.CharField(max_length=128)
+    started_at = pw.DateTimeField()
+    detail = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("job", "tick"), True),)
+
+
+class ReminderLog(BaseModel):
+    """Keys of reminders already sent (digest per workspace per local day, email per invitation per day)."""
+
+    key = pw.CharField(max_length=200, unique=True)
+    created_at = pw.DateTimeField()
+
+    @classmethod
+    def claim(cls, key: str, now: dt.datetime) -> bool:
+        try:
+            with database.atomic():
+                cls.create(key=key, created_at=now)
+            return True
+        except pw.IntegrityError:
+            return False
+
+    @classmethod
+    def release(cls, key: str) -> None:
+        cls.delete().where(cls.key == key).execute()
+
+
+ALL_MODELS = [Workspace, AppAdmin, Customer, Invitation, Event, OutboxEmail, SlackEventReceipt,
+              JobLease, JobRun, ReminderLog]

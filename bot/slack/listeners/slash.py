@@ -6,6 +6,7 @@ from bot.slack.payloads import ModalContext
 from bot.slack.views import messages as msg
 from bot.slack.views import modals
 from commands import admins, customers, grammar, invitations
+from commands import settings as workspace_settings
 
 
 def ack_command(config):
@@ -127,13 +128,9 @@ def admins_(turn, request) -> None:
 
 def settings(turn, request) -> None:
     """Read-only for now; the settings modal comes with the sign-up issue."""
-    ws = invitations.workspace_of(turn.actor())
-    lines = ["*Settings for this workspace*",
-             f"Invitation links valid for: {ws.expiry_days} days",
-             f"Invitees per job: at most {ws.job_limit}",
-             f"Agents' invitations need approval: {'yes' if ws.approval_required else 'no'}",
-             f"Approval channel: {f'<#{ws.approval_channel}>' if ws.approval_channel else 'where the request is typed'}",
-             "Access areas: " + ", ".join(ws.access_areas)]
+    lines = ["*Settings for this workspace*"] + [f"{name}: {value}" for name, value in
+                                                 workspace_settings.show(turn.actor())]
+    lines.append("_Changing them from Slack comes with the settings form; ask the operator meanwhile._")
     turn.reply(msg.reply("\n".join(lines)))
 
 

@@ -1,0 +1,44 @@
+"""The Slack side of the timed jobs: DMs and the digest, through the retrying WebClient."""
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.people import Directory
+from bot.slack.views import notices as views
+from jobs.tasks import ChannelUnavailable
+from storage.models import Invitation, OutboxEmail
+
+log = logging.getLogger("invitebot.notices")
+CHANNEL_PROBLEMS = {"not_in_channel", "is_archived", "channel_not_found"}
+
+
+class SlackNotices:
+    def __init__(self, client: WebClient):
+        self.client = client
+        self.directory = Directory(client)
+
+    def expired(self, invitation: Invitation) -> None:
+        if invitation.inviter and invitation.inviter != "system":
+            self.client.chat_postMessage(channel=invitation.inviter, **views.expired_dm(invitation))
+
+    def digest_part(self, digest, part: int, invitations: list) -> None:
+        try:
+            self.client.chat_postMessage(channel=digest.channel,
+                                         **views.digest_message(digest, part, invitations))
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error in CHANNEL_PROBLEMS:
+                raise ChannelUnavailable(error) from None
+            raise
+
+    def channel_problem(self, workspace, channel: str, error: str) -> None:
+        for admin in self.directory.admin_ids(workspace.team_id):
+            self.client.chat_postMessage(channel=admin, **views.channel_problem_dm(channel, error))
+
+    def delivery_failed(self, row: OutboxEmail) -> None:
+        invitation = Invitation.get_or_none(Invitation.id == row.invitation_id) if row.invitation_id else None
+        if invitation and invitation.inviter and invitation.inviter != "system":
+            self.client.chat_postMessage(channel=invitation.inviter, **views.delivery_failed_dm(row))
