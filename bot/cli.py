@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -128,6 +129,69 @@ def deliver() -> None:
                                    f"({report.unreachable}); the emails stay queued.")
     click.echo(f"Delivered {report.sent}, will retry {report.retried}, failed {report.failed} "
                f"(via {transport.describe()}).")
+
+
+def _operator(team: str, user: str | None):
+    from commands.actor import Actor
+    return Actor(team_id=team, user_id=user or "cli", name=user or "command line", is_admin=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--team", required=True, help="The Slack team id of the workspace, e.g. T0123ABCD.")
+@click.option("--send", is_flag=True, help="Send the invitations now (default: create the customers only).")
+@click.option("--as", "as_user", default=None, help="The Slack user id recorded as the uploader.")
+def import_(file: Path, team: str, send: bool, as_user: str | None) -> None:
+    """Import customers from a CSV file; writes FILE.ok.csv and FILE.errors.csv beside it."""
+    import csv
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from commands import bulk
+    from commands.errors import CommandError
+    config = Config.from_env()
+    _open(config)
+    _ensure_schema(config)
+    actor = _operator(team, as_user)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task(f"Importing {file.name}", total=None)
+
+        def progress(upload):
+            bar.update(task, total=upload.rows_total, completed=upload.rows_done)
+
+        try:
+            upload = bulk.import_csv(actor, file, send=send, progress=progress)
+        except CommandError as exc:
+            raise click.ClickException(exc.message)
+    outputs = {file.with_name(file.name + ".ok.csv"): bulk.succeeded_rows(upload),
+               file.with_name(file.name + ".errors.csv"): bulk.failed_rows(upload)}
+    for path, rows in outputs.items():
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows)
+    click.echo(f"Upload #{upload.id}: {upload.message}.")
+    click.echo(f"Succeeded rows: {file.name}.ok.csv   Failed rows (with the error): {file.name}.errors.csv")
+
+
+@main.command("export")
+@click.option("--team", required=True, help="The Slack team id of the workspace.")
+@click.option("--status", default="pending", show_default=True,
+              help="not-enrolled, requested, invited (= pending), enrolled, expired, suspended or all.")
+def export_(team: str, status: str) -> None:
+    """Write invitations as CSV to standard output (safe against spreadsheet formulas)."""
+    import csv
+
+    from commands.errors import CommandError
+    from commands.export import export_rows
+    config = Config.from_env()
+    _open(config)
+    _ensure_schema(config)
+    writer = csv.writer(sys.stdout)
+    try:
+        for row in export_rows(_operator(team, None), status):
+            writer.writerow(row)
+    except CommandError as exc:
+        raise click.ClickException(exc.message)
 
 
 @main.command("manifest")

@@ -305,8 +305,9 @@ def resend_many(actor: Actor, emails: list[str]) -> Batch:
     return batch
 
 
-def resend_all(actor: Actor) -> Batch:
-    """R6 (seed 003): every invitation not yet accepted (Invited or Expired) gets a fresh link."""
+def resend_all(actor: Actor, progress=None) -> Batch:
+    """R6 (seed 003): every invitation not yet accepted (Invited or Expired) gets a fresh link.
+    Each one commits on its own, so an interruption leaves every invitation with its outbox row."""
     require_admin(actor, "resend all pending invitations")
     ws = workspace_of(actor)
     ids = [i.customer_id for i in Invitation.select(Invitation.customer)
@@ -314,13 +315,15 @@ def resend_all(actor: Actor) -> Batch:
                   & Invitation.status.in_((Invitation.PENDING, Invitation.EXPIRED)))
            .order_by(Invitation.created_at)]
     batch = Batch()
-    for customer_id in ids:
+    for number, customer_id in enumerate(ids, start=1):
         customer = Customer.get_by_id(customer_id)
         try:
             with atomic():
                 batch.done.append(_resend(actor, customer))
         except (Conflict, NotFound) as exc:
             batch.refused.append((customer.email, exc.message))
+        if progress:
+            progress(number, len(ids))
     return batch
 
 

@@ -76,6 +76,36 @@ class AppAdmin(BaseModel):
         indexes = ((("workspace", "user_id"), True),)
 
 
+class Upload(BaseModel):
+    """One bulk CSV upload and its counts (R12 upload history)."""
+
+    RUNNING = "running"
+    DONE = "done"
+    REFUSED = "refused"
+
+    workspace = pw.ForeignKeyField(Workspace, backref="uploads", on_delete="CASCADE")
+    uploader = pw.CharField(max_length=32)
+    uploader_name = pw.CharField(max_length=200, default="")
+    file_name = pw.CharField(max_length=255)
+    checksum = pw.CharField(max_length=64, index=True)  # sha256 of the file: a re-run resumes it
+    send_now = pw.BooleanField(default=False)
+    holder = pw.CharField(max_length=128, default="")  # host:pid of the process importing it
+    state = pw.CharField(max_length=10, default=RUNNING)
+    message = pw.TextField(default="")
+    rows_total = pw.IntegerField(default=0)
+    rows_done = pw.IntegerField(default=0)  # data rows consumed and committed, for resuming
+    succeeded = pw.IntegerField(default=0)
+    failed = pw.IntegerField(default=0)
+    skipped = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField()
+    heartbeat_at = pw.DateTimeField()
+    finished_at = pw.DateTimeField(null=True)
+
+    @classmethod
+    def history(cls, workspace: "Workspace", limit: int = 20):
+        return cls.select().where(cls.workspace == workspace).order_by(cls.created_at.desc()).limit(limit)
+
+
 class Customer(BaseModel):
     """A person outside Slack, known by email; unique per workspace (R1)."""
 
@@ -90,10 +120,12 @@ class Customer(BaseModel):
     enrolled_at = pw.DateTimeField(null=True)
     suspended = pw.BooleanField(default=False)
     suspension_note = pw.TextField(null=True)
+    upload = pw.ForeignKeyField(Upload, null=True, backref="customers", on_delete="SET NULL")
     created_at = pw.DateTimeField()
 
     class Meta:
-        indexes = ((("workspace", "email_key"), True),)
+        indexes = ((("workspace", "email_key"), True),
+                   (("workspace", "account_number", "role"), False))
 
     @classmethod
     def find(cls, workspace: Workspace, email_key: str) -> "Customer | None":
@@ -265,6 +297,22 @@ class OutboxEmail(BaseModel):
                 .order_by(cls.next_attempt_at, cls.id).limit(limit))
 
 
+class UploadRow(BaseModel):
+    """A row of an upload that did not succeed (failed or skipped), kept for the failed-rows file."""
+
+    upload = pw.ForeignKeyField(Upload, backref="problem_rows", on_delete="CASCADE")
+    row_number = pw.IntegerField()
+    outcome = pw.CharField(max_length=10)  # failed, skipped
+    account_number = pw.TextField(default="")
+    email = pw.TextField(default="")
+    first_name = pw.TextField(default="")
+    last_name = pw.TextField(default="")
+    error = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("upload", "row_number"), False),)
+
+
 class SlackEventReceipt(BaseModel):
     """Slack re-delivers events; the first delivery of an event_id claims it, the rest are ignored."""
 
@@ -322,5 +370,5 @@ class ReminderLog(BaseModel):
         cls.delete().where(cls.key == key).execute()
 
 
-ALL_MODELS = [Workspace, AppAdmin, Customer, Invitation, Event, OutboxEmail, SlackEventReceipt,
+ALL_MODELS = [Workspace, AppAdmin, Upload, UploadRow, Customer, Invitation, Event, OutboxEmail, SlackEventReceipt,
               JobLease, JobRun, ReminderLog]

@@ -53,6 +53,7 @@ class LocalSlack:
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._lock = threading.Condition()
+        self.files: dict[str, dict] = {}          # file id -> {"name", "content", "channel", "title"}
         self.app = self._build()
         self.server: ThreadServer | None = None
 
@@ -61,6 +62,18 @@ class LocalSlack:
         user = User(user_id, name, is_admin=admin, is_owner=owner)
         self.users[user_id] = user
         return user
+
+    def add_file(self, name: str, content: bytes) -> dict:
+        """A file a person uploaded; returns what Slack puts in a file_input's state."""
+        file_id = f"F{next(self._views):08d}"
+        self.files[file_id] = {"name": name, "content": content}
+        return {"id": file_id, "name": name, "size": len(content), "filetype": "csv",
+                "url_private": f"{self.url}/files/{file_id}/{name}",
+                "url_private_download": f"{self.url}/files/{file_id}/download/{name}"}
+
+    def uploaded(self) -> list[dict]:
+        """Files the bot shared (files_upload_v2 completed), oldest first."""
+        return [f for f in self.files.values() if f.get("shared")]
 
     def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1, times: int = 1) -> None:
         """The next `times` calls of `method` get `status` (429 carries Retry-After)."""
@@ -155,6 +168,24 @@ class LocalSlack:
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             return jsonify(handler(args) if handler else {"ok": True})
 
+        @app.get("/files/<file_id>/<path:name>")
+        def file_download(file_id, name):
+            if request.headers.get("Authorization") != f"Bearer {self.token}":
+                return "not authorised", 403  # url_private needs the bot token
+            stored = self.files.get(file_id)
+            if stored is None:
+                return "not found", 404
+            self._record("file_download", {"id": file_id})
+            return stored["content"], 200, {"Content-Type": "text/csv"}
+
+        @app.post("/upload/<file_id>")
+        def file_upload(file_id):
+            if file_id not in self.files:
+                return "unknown upload", 404
+            self.files[file_id]["content"] = request.get_data()
+            self._record("file_upload", {"id": file_id, "size": len(request.get_data())})
+            return "OK - " + str(len(request.get_data()))
+
         @app.post("/response/<key>")
         def response_url(key):
             if self.latency:
@@ -196,6 +227,25 @@ class LocalSlack:
 
     def _m_conversations_open(self, args):
         return {"ok": True, "channel": {"id": self._channel(args.get("users", "U").split(",")[0])}}
+
+    def _m_files_getUploadURLExternal(self, args):
+        file_id = f"F{next(self._views):08d}"
+        self.files[file_id] = {"name": args.get("filename"), "content": b""}
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, args):
+        files = args.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        done = []
+        for f in files or []:
+            stored = self.files.get(f.get("id"))
+            if stored is None:
+                return {"ok": False, "error": "file_not_found"}
+            stored.update(shared=True, title=f.get("title"), channel=args.get("channel_id"),
+                          comment=args.get("initial_comment"))
+            done.append({"id": f["id"], "title": f.get("title"), "name": stored["name"]})
+        return {"ok": True, "files": done}
 
     def _view(self, args):
         view = dict(args.get("view") or {})

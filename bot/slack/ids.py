@@ -26,3 +26,8 @@ SEND_NOW = "send_now"
 NOTE = "note"
 REASON = "reason"
 PICK = "pick"
+
+# Files
+BULK_MODAL = "bulk_modal"
+FILE = "csv_file"
+UPLOAD_FAILED_ROWS = "upload_failed_rows"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from bot.slack import ids
-from bot.slack.listeners import buttons, home, slash, submissions
+from bot.slack.listeners import buttons, files, home, slash, submissions
 from bot.slack.turn import run_turn
 
 
@@ -30,5 +30,8 @@ def register(app, directory, config) -> None:
     app.view(ids.RESEND_MODAL)(ack=_ack, lazy=lazy(submissions.resend))
     app.view(ids.SUSPEND_MODAL)(ack=submissions.ack_suspend, lazy=lazy(submissions.suspend))
     app.view(ids.DENY_MODAL)(ack=submissions.ack_deny, lazy=lazy(submissions.deny))
+
+    app.view(ids.BULK_MODAL)(ack=files.ack_bulk, lazy=lazy(files.bulk_upload))
+    app.action(ids.UPLOAD_FAILED_ROWS)(ack=_ack, lazy=lazy(files.failed_rows))
 
     app.event("app_home_opened")(ack=_ack, lazy=lazy(home.home_opened))

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from bot.slack import approvals
+from bot.slack.files import ProgressMessage
+from bot.slack.listeners import files
 from bot.slack.payloads import ModalContext
+from bot.slack.views import bulk as bulk_views
 from bot.slack.views import messages as msg
 from bot.slack.views import modals
 from commands import admins, customers, grammar, invitations
@@ -89,7 +92,12 @@ def list_(turn, request) -> None:
 def resend(turn, request) -> None:
     actor = turn.actor()
     if request.all:
-        turn.reply(msg.batch_reply(invitations.resend_all(actor)))
+        invitations.require_admin(actor, "resend all pending invitations")
+        progress = ProgressMessage(turn.client, turn.user_id, "Resending all pending invitations…")
+        batch = invitations.resend_all(actor, progress=lambda done, total: progress.update(
+            bulk_views.resend_progress(done, total)))
+        progress.update(f"Resend finished. {batch.message}", final=True)
+        turn.reply(msg.batch_reply(batch))
     elif len(request.emails) == 1:
         turn.reply(msg.outcome_reply(invitations.resend(actor, request.emails[0])))
     else:
@@ -140,6 +148,7 @@ def not_yet(turn, request) -> None:
 
 
 HANDLERS = {
+    "bulk": files.open_bulk, "uploads": files.uploads, "export": files.export,
     "open_invite": open_invite, "open_status": open_status, "open_resend": open_resend,
     "open_suspend": open_suspend, "invite": invite, "status": status, "list": list_,
     "resend": resend, "revoke": revoke, "suspend": suspend, "reinstate": reinstate,

@@ -32,19 +32,23 @@ def _values(body) -> dict:
     return modals.values(body.get("view") or {})
 
 
-def ack_invite(ack, body):
-    v = _values(body)
-    errors = _field_errors({
+def _invite_errors(v: dict) -> dict:
+    return _field_errors({
         ids.EMAIL: lambda: inputs.email(v.get(ids.EMAIL)),
         ids.NAME: lambda: inputs.text(v.get(ids.NAME), what="name", limit=inputs.MAX_NAME),
         ids.ACCOUNT: lambda: inputs.text(v.get(ids.ACCOUNT), what="account number", limit=inputs.MAX_REF),
         ids.JOB: lambda: inputs.text(v.get(ids.JOB), what="job reference", limit=inputs.MAX_REF),
     })
-    _ack_errors(ack, errors)
+
+
+def ack_invite(ack, body):
+    _ack_errors(ack, _invite_errors(_values(body)))
 
 
 def invite(turn) -> None:
     v = _values(turn.body)
+    if _invite_errors(v):
+        return  # Bolt runs the lazy part even after an inline refusal; the form is still open
     outcome = invitations.invite(turn.actor(), v.get(ids.EMAIL), name=v.get(ids.NAME, ""),
                                  account=v.get(ids.ACCOUNT), job=v.get(ids.JOB),
                                  access=v.get(ids.ACCESS) if ids.ACCESS in v else None,
@@ -74,13 +78,15 @@ def resend(turn) -> None:
     turn.reply(msg.batch_reply(invitations.resend_many(turn.actor(), picked)))
 
 
-def ack_suspend(ack, body):
-    v = _values(body)
-    errors = _field_errors({
+def _suspend_errors(v: dict) -> dict:
+    return _field_errors({
         ids.EMAIL: lambda: inputs.email(v.get(ids.EMAIL)),
         ids.NOTE: lambda: _required_note(v.get(ids.NOTE)),
     })
-    _ack_errors(ack, errors)
+
+
+def ack_suspend(ack, body):
+    _ack_errors(ack, _suspend_errors(_values(body)))
 
 
 def _required_note(value: str | None) -> None:
@@ -90,17 +96,23 @@ def _required_note(value: str | None) -> None:
 
 def suspend(turn) -> None:
     v = _values(turn.body)
+    if _suspend_errors(v):
+        return  # refused inline in the ack
     turn.reply(msg.outcome_reply(customers.suspend(turn.actor(), v.get(ids.EMAIL), v.get(ids.NOTE))))
 
 
+def _deny_errors(v: dict) -> dict:
+    return _field_errors({ids.REASON: lambda: inputs.text(v.get(ids.REASON), what="reason",
+                                                          limit=inputs.MAX_REASON)})
+
+
 def ack_deny(ack, body):
-    v = _values(body)
-    errors = _field_errors({ids.REASON: lambda: inputs.text(v.get(ids.REASON), what="reason",
-                                                            limit=inputs.MAX_REASON)})
-    _ack_errors(ack, errors)
+    _ack_errors(ack, _deny_errors(_values(body)))
 
 
 def deny(turn) -> None:
+    if _deny_errors(_values(turn.body)):
+        return  # refused inline in the ack
     meta = turn.modal
     outcome = invitations.deny(turn.actor(), meta.invitation or 0, _values(turn.body).get(ids.REASON, ""))
     approvals.announce_decision(turn, outcome.invitation, (meta.message_channel, meta.message_ts))

@@ -121,6 +121,8 @@ def values(view: dict) -> dict:
                 out[block_id] = element.get("value") or ""
             elif kind in ("checkboxes", "multi_static_select"):
                 out[block_id] = [o.get("value") for o in element.get("selected_options") or []]
+            elif kind == "file_input":
+                out[block_id] = element.get("files") or []
             elif kind == "static_select":
                 out[block_id] = (element.get("selected_option") or {}).get("value")
     return out

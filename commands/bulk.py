@@ -1,0 +1,376 @@
+"""Bulk CSV invitations (R12, seed 003): streamed, per-row errors, resumable, upload history."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+
+from commands.actor import Actor
+from commands.clock import clock
+from commands.credentials import new_token
+from commands.errors import Conflict, InvalidInput
+from commands.export import neutralise
+from commands.invitations import require_admin, workspace_of
+from storage.bulk import insert_rows
+from storage.db import atomic
+from storage.models import Customer, Event, Invitation, OutboxEmail, Upload, UploadRow, Workspace
+
+# R12: exactly these texts.
+EMPTY_EMAIL = "Customer Email field must not be empty"
+BAD_EMAIL = "Customer Email must be valid"
+EMPTY_ACCOUNT = "Account Number field must not be empty"
+IN_USE = "Provided email address is already in use"
+ENROLLED = "Already enrolled: skipped"
+
+EXPECTED_HEADER = "Account Number,Customer Email,Customer First Name,Customer Last Name"
+_HEADERS = {"account number": "account", "customer email": "email", "work email address": "email",
+            "customer first name": "first", "customer last name": "last", "full name": "full"}
+_REQUIRED = {"account": "Account Number", "email": "Customer Email"}
+_DELIMITERS = (",", ";", "\t")
+SAMPLE_BYTES = 64 * 1024
+BATCH = 1000
+STALE = dt.timedelta(seconds=10)
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = int(os.environ.get("INVITEBOT_IMPORT_MAX_BYTES", 100 * 1024 * 1024))
+    max_rows: int = int(os.environ.get("INVITEBOT_IMPORT_MAX_ROWS", 1_000_000))
+
+
+class FileRefused(InvalidInput):
+    """The whole file cannot be imported; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    encoding: str
+    delimiter: str
+    columns: dict[str, int]  # our field -> column index
+
+
+def _sniff(path: Path) -> Layout:
+    with open(path, "rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    if not sample.strip():
+        raise FileRefused(f"The file is empty. Upload a CSV whose first line is the header: {EXPECTED_HEADER}")
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif b"\x00" in sample or sample.startswith((b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xd0\xcf\x11\xe0")):
+        raise FileRefused("This is not a CSV file (it looks like a spreadsheet, PDF or other binary "
+                          "file). Save it as \"CSV UTF-8\" and upload that.")
+    else:
+        encoding = "utf-8-sig"
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(sample) - 4:  # not merely a character cut at the end of the sample
+                raise FileRefused("The file is not UTF-8 text. In your spreadsheet, save it as "
+                                  "\"CSV UTF-8 (comma delimited)\" and upload that.") from None
+    text = sample.decode(encoding, errors="replace")
+    header_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    delimiter = max(_DELIMITERS, key=header_line.count)
+    header = next(csv.reader([header_line], delimiter=delimiter), [])
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        field = _HEADERS.get(" ".join(name.replace("\ufeff", "").strip().lower().split()))
+        if field and field not in columns:
+            columns[field] = index
+    missing = [label for field, label in _REQUIRED.items() if field not in columns]
+    if missing:
+        raise FileRefused(f"The file is missing the column(s) {', '.join(missing)}. The first line must "
+                          f"be a header like: {EXPECTED_HEADER} (first and last name are optional; "
+                          "Full Name and Work Email Address are accepted too).")
+    return Layout(encoding, delimiter, columns)
+
+
+def _open(path: Path, layout: Layout):
+    return open(path, encoding=layout.encoding, errors="replace", newline="")
+
+
+def _data_rows(path: Path, layout: Layout) -> Iterator[list[str]]:
+    with _open(path, layout) as f:
+        reader = csv.reader(f, delimiter=layout.delimiter)
+        next(reader, None)
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield row
+
+
+def _checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _holder_alive(holder: str) -> bool:
+    """False only when we can tell the process that ran the upload is gone (same host, no such pid)."""
+    host, _, pid = holder.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _resumable(ws: Workspace, checksum: str) -> Upload | None:
+    """An unfinished upload of the same file whose process is gone: continue it (exactly once)."""
+    upload = (Upload.select().where((Upload.workspace == ws) & (Upload.checksum == checksum)
+                                    & (Upload.state == Upload.RUNNING))
+              .order_by(Upload.id.desc()).first())
+    if upload is None:
+        return None
+    fresh = upload.heartbeat_at > clock.now() - STALE
+    if fresh and upload.holder != HOLDER and _holder_alive(upload.holder):
+        raise Conflict(f"This file is already being imported (upload started "
+                       f"{upload.created_at:%Y-%m-%d %H:%M} UTC by {upload.uploader_name or upload.uploader}). "
+                       "Wait for its summary, then check `/invite uploads`.")
+    return upload
+
+
+def check_file(path: Path, limits: Limits = Limits()) -> tuple[Layout, int]:
+    """Refuse a file that cannot be imported before anything is written; returns its layout and row count."""
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise FileRefused(f"The file is {size / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.0f} MB. "
+                          "Split it into smaller files and upload each.")
+    layout = _sniff(path)
+    rows = 0
+    for rows, _ in enumerate(_data_rows(path, layout), start=1):
+        if rows > limits.max_rows:
+            raise FileRefused(f"The file has more than {limits.max_rows:,} rows, the most one upload "
+                              "takes. Split it into smaller files and upload each.")
+    if rows == 0:
+        raise FileRefused(f"The file has a header but no customers. Add one row per customer under: "
+                          f"{EXPECTED_HEADER}")
+    return layout, rows
+
+
+def refuse(actor: Actor, file_name: str, message: str) -> Upload:
+    """Record a refused file in the upload history."""
+    now = clock.now()
+    return Upload.create(workspace=workspace_of(actor), uploader=actor.user_id, uploader_name=actor.name,
+                         file_name=file_name[:255], checksum="", state=Upload.REFUSED, message=message,
+                         created_at=now, heartbeat_at=now, finished_at=now)
+
+
+def import_csv(actor: Actor, path: str | Path, *, file_name: str | None = None, send: bool = False,
+               limits: Limits = Limits(), progress: Callable[[Upload], None] | None = None,
+               batch_size: int = BATCH) -> Upload:
+    """Import customers from a CSV file (admins only). A re-run of an interrupted upload resumes it."""
+    require_admin(actor, "upload customers in bulk")
+    path = Path(path)
+    file_name = file_name or path.name
+    try:
+        layout, total = check_file(path, limits)
+    except FileRefused as exc:
+        refuse(actor, file_name, exc.message)
+        raise
+    ws = workspace_of(actor)
+    checksum = _checksum(path)
+    now = clock.now()
+    upload = _resumable(ws, checksum)
+    if upload is None:
+        upload = Upload.create(workspace=ws, uploader=actor.user_id, uploader_name=actor.name,
+                               file_name=file_name[:255], checksum=checksum, send_now=send,
+                               rows_total=total, holder=HOLDER, created_at=now, heartbeat_at=now)
+    else:
+        Upload.update(holder=HOLDER, heartbeat_at=now).where(Upload.id == upload.id).execute()
+        upload = Upload.get_by_id(upload.id)
+    importer = _Batches(ws, upload, layout, actor)
+    batch: list[tuple[int, list[str]]] = []
+    for number, row in enumerate(_data_rows(path, layout), start=1):
+        if number <= upload.rows_done:
+            continue  # done by the interrupted run
+        batch.append((number, row))
+        if len(batch) >= batch_size:
+            upload = importer.commit(batch)
+            batch = []
+            if progress:
+                progress(upload)
+    if batch:
+        upload = importer.commit(batch)
+    summary = (f"{upload.succeeded} succeeded, {upload.failed} failed, {upload.skipped} skipped "
+               f"(already enrolled) of {upload.rows_total} rows"
+               + ("; invitations sent" if upload.send_now else "; customers created without sending"))
+    Upload.update(state=Upload.DONE, finished_at=clock.now(), message=summary).where(Upload.id == upload.id).execute()
+    upload = Upload.get_by_id(upload.id)
+    if progress:
+        progress(upload)
+    return upload
+
+
+class _Batches:
+    """Validates and writes one batch of rows per transaction (customers, invitations, events, outbox)."""
+
+    def __init__(self, ws: Workspace, upload: Upload, layout: Layout, actor: Actor):
+        self.ws = ws
+        self.upload = upload
+        self.layout = layout
+        self.actor = actor
+
+    def _cell(self, row: list[str], field: str) -> str:
+        index = self.layout.columns.get(field)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    def _parse(self, number: int, row: list[str]) -> dict:
+        first, last = self._cell(row, "first"), self._cell(row, "last")
+        if not (first or last) and self._cell(row, "full"):
+            first, _, last = self._cell(row, "full").partition(" ")
+        item = {"n": number, "account": self._cell(row, "account")[:100], "email": self._cell(row, "email"),
+                "first": first[:100], "last": last[:100], "errors": []}
+        if not item["email"]:
+            item["errors"].append(EMPTY_EMAIL)
+        else:
+            try:
+                normalized = validate_email(item["email"], check_deliverability=False).normalized
+                item["address"], item["key"] = normalized, normalized.lower()
+            except EmailNotValidError:
+                item["errors"].append(BAD_EMAIL)
+        if not item["account"]:
+            item["errors"].append(EMPTY_ACCOUNT)
+        return item
+
+    def commit(self, rows: list[tuple[int, list[str]]]) -> Upload:
+        items = [self._parse(n, row) for n, row in rows]
+        now = clock.now()
+        with atomic():
+            good = self._sort_out(items)
+            self._write_customers(good, now)
+            problems = [i for i in items if i["errors"]]
+            insert_rows(UploadRow, [UploadRow.upload, UploadRow.row_number, UploadRow.outcome,
+                                    UploadRow.account_number, UploadRow.email, UploadRow.first_name,
+                                    UploadRow.last_name, UploadRow.error],
+                        [(self.upload.id, i["n"], "skipped" if i["errors"] == [ENROLLED] else "failed",
+                          i["account"], i["email"], i["first"], i["last"], "; ".join(i["errors"]))
+                         for i in problems])
+            skipped = sum(1 for i in problems if i["errors"] == [ENROLLED])
+            Upload.update(rows_done=max(n for n, _ in rows), heartbeat_at=now,
+                          succeeded=Upload.succeeded + len(good), skipped=Upload.skipped + skipped,
+                          failed=Upload.failed + len(problems) - skipped
+                          ).where(Upload.id == self.upload.id).execute()
+        return Upload.get_by_id(self.upload.id)
+
+    def _sort_out(self, items: list[dict]) -> list[dict]:
+        """R2/R3 per row: repeats and existing customers are refused, enrolled ones skipped."""
+        valid = [i for i in items if not i["errors"]]
+        keys = [i["key"] for i in valid]
+        existing = {c.email_key: c.enrolled_at is not None for c in
+                    Customer.select(Customer.email_key, Customer.enrolled_at)
+                    .where((Customer.workspace == self.ws) & Customer.email_key.in_(keys))} if keys else {}
+        seen: set[str] = set()
+        good = []
+        for item in valid:
+            key = item["key"]
+            if key in existing:
+                item["errors"].append(ENROLLED if existing[key] else IN_USE)
+            elif key in seen:
+                item["errors"].append(IN_USE)
+            else:
+                seen.add(key)
+                good.append(item)
+        return good
+
+    def _write_customers(self, good: list[dict], now: dt.datetime) -> None:
+        if not good:
+            return
+        accounts = {i["account"] for i in good}
+        with_admin = {c.account_number for c in Customer.select(Customer.account_number)
+                      .where((Customer.workspace == self.ws) & Customer.account_number.in_(list(accounts))
+                             & (Customer.role == "admin"))}
+        rows = []
+        for item in good:
+            role = "member"
+            if item["account"] not in with_admin:  # R16: the first invitee of an account is its admin
+                role = "admin"
+                with_admin.add(item["account"])
+            name = " ".join(p for p in (item["first"], item["last"]) if p)
+            rows.append((self.ws.id, item["address"], item["key"], name, item["account"], role,
+                         list(self.ws.default_access or []), self.upload.id, now))
+        insert_rows(Customer, [Customer.workspace, Customer.email, Customer.email_key, Customer.name,
+                               Customer.account_number, Customer.role, Customer.access_areas,
+                               Customer.upload, Customer.created_at], rows)
+        ids = dict(Customer.select(Customer.email_key, Customer.id)
+                   .where((Customer.workspace == self.ws) & Customer.email_key.in_([i["key"] for i in good]))
+                   .tuples())
+        events = [(self.ws.id, ids[i["key"]], "imported", self.actor.user_id, self.actor.name,
+                   f"bulk upload {self.upload.file_name}", now) for i in good]
+        if self.upload.send_now:
+            self._invite(good, ids, now, events)
+        insert_rows(Event, [Event.workspace, Event.customer, Event.kind, Event.actor, Event.actor_name,
+                            Event.detail, Event.created_at], events)
+
+    def _invite(self, good: list[dict], ids: dict, now: dt.datetime, events: list) -> None:
+        expires = now + dt.timedelta(days=self.ws.expiry_days)
+        tokens = {i["key"]: new_token() for i in good}
+        insert_rows(Invitation, [Invitation.workspace, Invitation.customer, Invitation.status,
+                                 Invitation.token_hash, Invitation.inviter, Invitation.inviter_name,
+                                 Invitation.approver, Invitation.approver_name, Invitation.decided_at,
+                                 Invitation.created_at, Invitation.sent_at, Invitation.expires_at],
+                    [(self.ws.id, ids[i["key"]], Invitation.PENDING, tokens[i["key"]][1], self.actor.user_id,
+                      self.actor.name, self.actor.user_id, self.actor.name, now, now, now, expires)
+                     for i in good])
+        by_hash = dict(Invitation.select(Invitation.token_hash, Invitation.id)
+                       .where(Invitation.token_hash.in_([t[1] for t in tokens.values()])).tuples())
+        invitation_ids = {ids[key]: by_hash[token[1]] for key, token in tokens.items()}
+        when = f"{expires:%Y-%m-%d %H:%M} UTC"
+        outbox = []
+        for i in good:
+            customer_id = ids[i["key"]]
+            name = " ".join(p for p in (i["first"], i["last"]) if p)
+            outbox.append((self.ws.id, customer_id, invitation_ids[customer_id], "invitation", i["address"],
+                           {"customer_name": name, "customer_email": i["address"],
+                            "workspace_name": self.ws.display_name,
+                            "link_path": f"/i/{tokens[i['key']][0]}", "inviter_name": self.actor.label,
+                            "expires_at": when, "expiry_days": self.ws.expiry_days},
+                           f"<{uuid.uuid4().hex}@invitebot>", OutboxEmail.QUEUED, now, now))
+            events.append((self.ws.id, customer_id, "sent", self.actor.user_id, self.actor.name,
+                           "bulk upload", now))
+        insert_rows(OutboxEmail, [OutboxEmail.workspace, OutboxEmail.customer, OutboxEmail.invitation,
+                                  OutboxEmail.kind, OutboxEmail.to_address, OutboxEmail.context,
+                                  OutboxEmail.message_id, OutboxEmail.status, OutboxEmail.next_attempt_at,
+                                  OutboxEmail.created_at], outbox)
+
+
+def succeeded_rows(upload: Upload) -> Iterator[list[str]]:
+    yield ["Account Number", "Customer Email", "Customer Name", "Result"]
+    result = "Invited" if upload.send_now else "Created (not invited yet)"
+    for c in (Customer.select(Customer.account_number, Customer.email, Customer.name)
+              .where(Customer.upload == upload).order_by(Customer.id).iterator()):
+        yield [neutralise(v) for v in (c.account_number or "", c.email, c.name, result)]
+
+
+def failed_rows(upload: Upload) -> Iterator[list[str]]:
+    """The rows to fix and upload again, with the error in an extra column."""
+    yield ["Account Number", "Customer Email", "Customer First Name", "Customer Last Name", "Error"]
+    for r in (UploadRow.select().where((UploadRow.upload == upload) & (UploadRow.outcome == "failed"))
+              .order_by(UploadRow.row_number).iterator()):
+        yield [neutralise(v) for v in (r.account_number, r.email, r.first_name, r.last_name, r.error)]
+
+
+def uploads(actor: Actor, limit: int = 20) -> list[Upload]:
+    require_admin(actor, "see the upload history")
+    return list(Upload.history(workspace_of(actor), limit))
+
+
+def upload_of(actor: Actor, upload_id: int) -> Upload:
+    require_admin(actor, "download upload results")
+    upload = Upload.get_or_none((Upload.id == upload_id) & (Upload.workspace == workspace_of(actor)))
+    if upload is None:
+        raise InvalidInput("That upload no longer exists. Type `/invite uploads` to see the history.")
+    return upload
