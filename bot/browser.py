@@ -10,6 +10,7 @@ import urllib.request
 from dataclasses import dataclass
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 _TITLE = re.compile(r"<h1>(.*?)</h1>", re.S)
 _TEXT = re.compile(r"<main>(.*?)</main>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
@@ -30,6 +31,10 @@ class Page:
         m = _TEXT.search(self.body)
         words = _TAGS.sub(" ", m.group(1) if m else self.body)
         return " ".join(html.unescape(words).split())
+
+    @property
+    def hidden_fields(self) -> dict:
+        return {name: html.unescape(value) for name, value in _HIDDEN.findall(self.body)}
 
     @property
     def csrf_token(self) -> str | None:
@@ -57,6 +62,6 @@ class Browser:
         return self._open(urllib.request.Request(url, data=data, method="POST"))
 
     def submit(self, url: str, fields: dict) -> Page:
-        """GET the form, then POST it with its CSRF token, as a person's browser would."""
+        """GET the form, then POST it with its hidden fields (CSRF token…), as a person's browser would."""
         form = self.get(url)
-        return self.post(url, {"csrf_token": form.csrf_token or "", **fields})
+        return self.post(url, {**form.hidden_fields, **fields})

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Config
-from portal import pages
+from portal import pages, signup_pages
 from storage.db import database, open_database
 
 log = logging.getLogger("invitebot.web")
@@ -46,6 +46,8 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         LINK_RATE_LIMIT="30 per minute",
         LOGIN_RATE_LIMIT="10 per minute",
+        SIGNUP_RATE_LIMIT="5 per minute",
+        SIGNUP_MIN_SECONDS=signup_pages.MIN_SECONDS,
         MAX_CONTENT_LENGTH=1024 * 1024,
         INVITEBOT=config,
     )
@@ -55,7 +57,10 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     limiter.limit(pages.link_limit, methods=["GET", "POST"])(pages.invitation)
     limiter.limit(pages.link_limit, methods=["POST"])(pages.accept)
     limiter.limit(pages.login_limit, methods=["POST"])(pages.login)
+    limiter.limit(signup_pages.signup_limit, methods=["POST"])(signup_pages.join)
+    limiter.limit(signup_pages.signup_limit, methods=["POST"])(signup_pages.signup_submit)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(signup_pages.bp)
     if config.signing_secret and config.bot_token:
         _mount_slack(app, config, limiter)
 

@@ -19,3 +19,4 @@ class Actor:
 
 SYSTEM = "system"
 CUSTOMER = "customer"
+SIGNUP = "signup"  # the "inviter" of a request a customer made through a sign-up page or link

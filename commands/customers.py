@@ -127,3 +127,24 @@ def list_customers(actor: Actor, status: str | None = None, page: int = 1,
         rows.append(ListRow(customer=c, label=label_of(c, inv), invitation=inv))
     return ListView(rows=rows, page=page, pages=pages, total=total,
                     status=LABELS[word] if word else None)
+
+
+def set_access(actor: Actor, email: str, areas: list[str], role: str) -> Outcome:
+    """R16: which portal areas a customer sees and their role in their account (admins only)."""
+    require_admin(actor, "change customers' access")
+    ws = workspace_of(actor)
+    customer = customer_by_email(ws, email)
+    unknown = [a for a in areas if a not in ws.access_areas]
+    if unknown:
+        raise InvalidInput(f"Unknown access area(s): {', '.join(unknown)}. Choose from: "
+                           f"{', '.join(ws.access_areas)}.", field="access")
+    if role not in ("admin", "member"):
+        raise InvalidInput("The role is either account admin or member.", field="role")
+    with atomic():
+        Customer.update(access_areas=list(areas), role=role).where(Customer.id == customer.id).execute()
+        history.record(customer, "access_changed", actor=actor.user_id, actor_name=actor.name,
+                       detail=f"{'account admin' if role == 'admin' else 'member'}; "
+                              f"sees {', '.join(areas) or 'nothing'}")
+    return Outcome(f"{customer.email} is now {'an account admin' if role == 'admin' else 'a member'} and sees: "
+                   f"{', '.join(areas) or 'no areas'}.", state="access_changed",
+                   customer=Customer.get_by_id(customer.id))

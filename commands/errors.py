@@ -41,3 +41,11 @@ class NotPermitted(CommandError):
 
 class AlreadyDecided(Conflict):
     """An approval request someone has already approved or denied."""
+
+
+class InvalidFields(InvalidInput):
+    """Several inputs of one form are wrong; `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("Some settings need fixing: " + " ".join(errors.values()), field=next(iter(errors)))
+        self.errors = errors

@@ -48,7 +48,14 @@ class Request:
 
 def _clean(text: str) -> str:
     text = _MAILTO.sub(lambda m: m.group(1), text)
+    # Slack sends typed &, < and > as entities; names and notes are stored as typed.
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return " ".join(text.split())
+
+
+def _echo(typed: str) -> str:
+    """Typed text quoted back in a reply, with Slack's control characters escaped again."""
+    return typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _looks_like_email(word: str) -> bool:
@@ -69,7 +76,7 @@ def parse(text: str | None) -> Request:
     if _looks_like_email(words[0]):
         return _invite(words)
     if head not in VERBS:
-        return Request("help", problem=f"`{head[:40]}` is not something I know. Here is what I can do:")
+        return Request("help", problem=f"`{_echo(head[:40])}` is not something I know. Here is what I can do:")
     if head == "help":
         return Request("help")
     if head in ("status", "revoke", "reinstate", "access"):
@@ -128,7 +135,7 @@ def _invite(words: list[str]) -> Request:
                 req.job = value
         elif _looks_like_email(word):
             req.problem = ("Invite one customer at a time, or use `bulk` for a CSV file. "
-                           f"I saw a second address: `{word[:60]}`.")
+                           f"I saw a second address: `{_echo(word[:60])}`.")
         else:
             names.append(word)
     req.name = " ".join(names)

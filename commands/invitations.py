@@ -6,7 +6,7 @@ import datetime as dt
 import peewee as pw
 
 from commands import history, inputs, outbox
-from commands.actor import Actor
+from commands.actor import SIGNUP, Actor
 from commands.clock import clock
 from commands.credentials import new_token
 from commands.errors import AlreadyDecided, Conflict, InvalidInput, NotFound, NotPermitted
@@ -123,7 +123,7 @@ def invite(actor: Actor, email: str, *, name: str = "", account: str | None = No
                 return Outcome(f"Your request to invite {customer.email} is waiting for an admin's "
                                "approval. You will get a direct message when it is decided.",
                                state="requested", invitation=inv, customer=customer)
-            state = _send(inv, actor)
+            state = send_link(inv, actor)
             return Outcome(_sent_message(inv, state), state=state, invitation=inv, customer=customer)
     except pw.IntegrityError:
         # Another request for the same customer won the race (R2).
@@ -150,7 +150,7 @@ _EMAIL_NOTES = {"welcome": "welcome email (already enrolled with another team)",
                 "reminder": "reminder email to the customer"}
 
 
-def _send(inv: Invitation, actor: Actor, *, event: str = "sent", email_kind: str | None = None,
+def send_link(inv: Invitation, actor: Actor, *, event: str = "sent", email_kind: str | None = None,
           expires_at: dt.datetime | None = None) -> str:
     """Give an invitation a fresh link and queue its email (inside the caller's transaction)."""
     ws = inv.workspace
@@ -205,7 +205,8 @@ def approve(actor: Actor, invitation_id: int) -> Outcome:
         inv = _claim_decision(actor, inv, Invitation.PENDING)
         history.record(inv.customer, "approved", actor=actor.user_id, actor_name=actor.name,
                        invitation=inv)
-        state = _send(inv, actor)
+        # R15: a customer who signed up is sent the sign-up confirmation, not an invitation.
+        state = send_link(inv, actor, email_kind="signup_confirmation" if inv.inviter == SIGNUP else None)
     return Outcome(f"Approved: {inv.customer.email} was invited by {actor.label}. "
                    + _sent_message(inv, state), state="approved", invitation=inv, customer=inv.customer)
 
@@ -219,6 +220,8 @@ def deny(actor: Actor, invitation_id: int, reason: str = "") -> Outcome:
         inv = _claim_decision(actor, inv, Invitation.DENIED, reason)
         history.record(inv.customer, "denied", actor=actor.user_id, actor_name=actor.name,
                        invitation=inv, detail=reason or "")
+        if inv.inviter == SIGNUP and inv.workspace.denial_email:
+            outbox.enqueue("signup_denied", inv.customer, {}, invitation=inv)  # R15: a polite notice
     because = f" Reason: {reason}" if reason else ""
     return Outcome(f"Denied: {inv.customer.email} was not invited.{because}", state="denied",
                    invitation=inv, customer=inv.customer)
@@ -260,7 +263,7 @@ def _resend(actor: Actor, customer: Customer) -> Outcome:
                            "to ask an admin to approve the invitation.")
         inv = Invitation(workspace=customer.workspace_id, customer=customer, inviter=actor.user_id,
                          inviter_name=actor.name, created_at=clock.now())
-        state = _send(inv, actor)
+        state = send_link(inv, actor)
         return Outcome(_sent_message(inv, state), state=state, invitation=inv, customer=customer)
     if old.status == Invitation.REQUESTED:
         raise Conflict(f"The invitation for {customer.email} is still waiting for an admin's "
@@ -286,7 +289,7 @@ def replace_link(old: Invitation, actor: Actor, *, event: str = "resent", email_
                             reminder_count=old.reminder_count, last_reminded_at=old.last_reminded_at)
     old.replaced_by = inv
     old.save()
-    state = _send(inv, actor, event=event, email_kind=email_kind,
+    state = send_link(inv, actor, event=event, email_kind=email_kind,
                   expires_at=old.expires_at if keep_expiry else None)
     return inv, state
 

@@ -23,9 +23,11 @@ def expire_due(limit: int = 5000) -> list[Invitation]:
     """Pending invitations past their expiry become Expired, each with an "expired" event."""
     now = clock.now()
     done = []
-    for inv in (Invitation.select(Invitation, Customer).join(Customer)
-                .where((Invitation.status == Invitation.PENDING) & (Invitation.expires_at <= now))
-                .order_by(Invitation.expires_at).limit(limit)):
+    # Read them all first: a write transaction begun while this SELECT is still being read fails at
+    # once on SQLite ("database is locked", no busy wait) when another process wrote meanwhile.
+    for inv in list(Invitation.select(Invitation, Customer).join(Customer)
+                    .where((Invitation.status == Invitation.PENDING) & (Invitation.expires_at <= now))
+                    .order_by(Invitation.expires_at).limit(limit)):
         with atomic():
             won = (Invitation.update(status=Invitation.EXPIRED)
                    .where((Invitation.id == inv.id) & (Invitation.status == Invitation.PENDING)).execute())

@@ -24,7 +24,7 @@ class DeliveryReport:
 
 
 def build_message(row, public_url: str, mail_from: str) -> EmailMessage:
-    email = render(row.kind, row.context, public_url)
+    email = render(row.kind, row.context, public_url, row.workspace)
     msg = EmailMessage()
     msg["From"] = mail_from
     msg["To"] = row.to_address

@@ -22,7 +22,7 @@ log = logging.getLogger("invitebot.scheduler")
 
 # Seconds between ticks. Ticks are aligned to the wall clock (cron), so every process agrees on
 # which tick it is. INVITEBOT_TICK_SECONDS (a divisor of 60) runs every job that often (tests).
-INTERVALS = {"deliver": 5, "expire": 60, "remind": 60}
+INTERVALS = {"deliver": 5, "announce": 5, "expire": 60, "remind": 60}
 KEEP_RUNS = dt.timedelta(days=2)
 
 
@@ -51,7 +51,12 @@ def _remind(w: Wiring) -> int:
     return tasks.remind(w.notices)
 
 
-JOBS: dict[str, Callable[[Wiring], int]] = {"deliver": _deliver, "expire": _expire, "remind": _remind}
+def _announce(w: Wiring) -> int:
+    return tasks.announce(w.notices)
+
+
+JOBS: dict[str, Callable[[Wiring], int]] = {"deliver": _deliver, "announce": _announce, "expire": _expire,
+                                            "remind": _remind}
 
 
 def intervals() -> dict[str, int]:

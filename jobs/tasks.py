@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from commands import timed
+from commands import signup, timed
 from jobs.delivery import deliver_pending
 from storage.db import session
 from storage.models import ReminderLog
@@ -26,6 +26,7 @@ class Notices(Protocol):
     def digest_part(self, digest, part: int, invitations: list) -> None: ...
     def channel_problem(self, workspace, channel: str, error: str) -> None: ...
     def delivery_failed(self, row) -> None: ...
+    def signup_request(self, invitation) -> None: ...
 
 
 def expire(notices: Notices) -> int:
@@ -81,6 +82,19 @@ def _post_digest(notices: Notices, digest) -> int:
             ReminderLog.release(key)  # Slack is down: the next tick posts this part again
             raise
     ReminderLog.claim(digest.done_key, now)
+    return posted
+
+
+def announce(notices: Notices) -> int:
+    """Job `announce`: sign-up requests made on the customer pages are posted for approval."""
+    posted = 0
+    with session():
+        for inv in signup.unannounced_requests():
+            try:
+                notices.signup_request(inv)
+                posted += 1
+            except Exception:
+                log.exception("could not post sign-up request #%d; the next tick retries", inv.id)
     return posted
 
 

@@ -1,16 +1,24 @@
-"""Email rendering: subject, plain text and HTML from the templates in portal/templates/email (R19)."""
+"""Email rendering (R19): subject and plain text from a template (the workspace's own, else the
+default in templates/email), and the HTML part made from that same text in a branded layout, so
+the two parts always say the same thing."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from commands import templates
 
 _DIR = Path(__file__).with_name("templates") / "email"
-_env = Environment(loader=FileSystemLoader(_DIR), undefined=StrictUndefined,
-                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+_layout = Environment(loader=FileSystemLoader(_DIR), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True).get_template("layout.html")
+_URL = re.compile(r"(https?://[^\s<]+)")
 
-KINDS = ("invitation", "welcome", "reminder")
+BUTTONS = {"invitation": "Set your password", "welcome": "Join", "reminder": "Set your password",
+           "signup_confirmation": "Choose your password", "already_registered": "Log in"}
 
 
 @dataclass(frozen=True)
@@ -20,13 +28,37 @@ class RenderedEmail:
     html: str
 
 
-def render(kind: str, context: dict, public_url: str) -> RenderedEmail:
+def default_template(kind: str) -> tuple[str, str]:
+    """The shipped subject and body of one kind of email."""
+    return ((_DIR / f"{kind}.subject.txt").read_text().strip(), (_DIR / f"{kind}.txt").read_text())
+
+
+def _paragraphs(text: str) -> list[Markup]:
+    out = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = [_URL.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', str(escape(line)))
+                 for line in block.splitlines()]
+        out.append(Markup("<br>".join(lines)))
+    return out
+
+
+def render(kind: str, context: dict, public_url: str, workspace=None) -> RenderedEmail:
     """Render one outbox row's email; `link_path` becomes an absolute link under PUBLIC_URL."""
-    ctx = dict(context)
-    if ctx.get("link_path"):
-        ctx["link"] = public_url.rstrip("/") + ctx["link_path"]
-    ctx.setdefault("login_url", public_url.rstrip("/") + "/login")
-    subject = _env.get_template(f"{kind}.subject.txt").render(ctx).strip().replace("\n", " ")
-    return RenderedEmail(subject=subject,
-                         text=_env.get_template(f"{kind}.txt").render(ctx),
-                         html=_env.get_template(f"{kind}.html").render(ctx))
+    base = public_url.rstrip("/")
+    ctx = {name: "" for name in templates.PLACEHOLDERS}
+    ctx.update(context)
+    ctx["link"] = base + context["link_path"] if context.get("link_path") else ""
+    ctx["login_url"] = base + "/login"
+    if workspace is not None:
+        ctx["workspace_name"] = workspace.display_name
+        ctx["support_email"] = workspace.support_email or ""
+    custom = templates.custom_for(workspace.id, kind) if workspace is not None else None
+    subject_src, body_src = (custom.subject, custom.body) if custom else default_template(kind)
+    subject, text = templates.render(subject_src, body_src, ctx)
+    main_link = ctx["link"] or (ctx["login_url"] if kind == "already_registered" else "")
+    html = _layout.render(
+        paragraphs=_paragraphs(text), link=main_link, button=BUTTONS.get(kind, "Open"),
+        accent=getattr(workspace, "accent_color", None) or "#2b5fad",
+        logo_url=getattr(workspace, "logo_url", None), workspace_name=ctx["workspace_name"],
+        support_email=ctx["support_email"])
+    return RenderedEmail(subject=subject, text=text, html=html)

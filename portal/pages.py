@@ -1,11 +1,14 @@
 """The customer's pages: the invitation link (/i/<token>) and /login (R5, R9)."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, render_template, request
 
 from commands import enrolment
 from commands.errors import CommandError
 from storage.db import session
+from storage.models import Workspace
 
 bp = Blueprint("portal", __name__, template_folder="templates/pages", static_folder="static",
                static_url_path="/static/portal")
@@ -72,6 +75,15 @@ def accept(token: str):
             return render_template("register.html", view=view, brand=view.workspace,
                                    error=exc.message, name=form.get("name", "")), 422
         return render_template("enrolled.html", outcome=outcome, brand=outcome.invitation.workspace)
+
+
+@bp.get("/brand/<int:workspace_id>.css")
+def brand_css(workspace_id: int):
+    """The workspace's accent colour as a stylesheet (the CSP allows no inline styles)."""
+    with session():
+        ws = Workspace.get_or_none(Workspace.id == workspace_id)
+        colour = ws.accent_color if ws and re.fullmatch(r"#[0-9a-fA-F]{6}", ws.accent_color or "") else "#2b5fad"
+    return f":root {{ --accent: {colour}; }}\n", 200, {"Content-Type": "text/css", "Cache-Control": "max-age=300"}
 
 
 @bp.get("/login")

@@ -46,6 +46,19 @@ class Workspace(BaseModel):
     reminder_tz = pw.CharField(max_length=64, default="UTC")
     customer_reminders = pw.BooleanField(default=False)
     customer_reminder_max = pw.IntegerField(default=2)
+    # R14/R15 sign-up: the shareable link's validity and whether its sign-ups need approval;
+    # the public self sign-up page (its address uses signup_slug, not the Slack team id).
+    signup_link_days = pw.IntegerField(default=7)
+    signup_link_approval = pw.BooleanField(default=False)
+    self_signup = pw.BooleanField(default=True)
+    signup_slug = pw.CharField(max_length=32, null=True, unique=True)
+    denial_email = pw.BooleanField(default=True)
+    auto_invite = pw.BooleanField(default=False)  # bulk uploads send invitations unless told not to
+    # Branding (white-label): on every customer page and email.
+    brand_name = pw.CharField(max_length=100, null=True)
+    logo_url = pw.CharField(max_length=500, null=True)
+    accent_color = pw.CharField(max_length=7, default="#2b5fad")
+    support_email = pw.CharField(max_length=320, null=True)
     created_at = pw.DateTimeField()
 
     @classmethod
@@ -61,7 +74,7 @@ class Workspace(BaseModel):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.team_id
+        return self.brand_name or self.name or self.team_id
 
 
 class AppAdmin(BaseModel):
@@ -141,7 +154,8 @@ class Customer(BaseModel):
     @classmethod
     def for_login(cls, email_key: str):
         return (cls.select(cls, Workspace).join(Workspace)
-                .where((cls.email_key == email_key) & cls.password_hash.is_null(False))
+                .where((cls.email_key == email_key) & cls.password_hash.is_null(False)
+                       & cls.enrolled_at.is_null(False))
                 .order_by(cls.id))
 
     @classmethod
@@ -313,6 +327,36 @@ class UploadRow(BaseModel):
         indexes = ((("upload", "row_number"), False),)
 
 
+class SignupLink(BaseModel):
+    """A shareable sign-up link (R14): valid for a while, counted, can be disabled."""
+
+    workspace = pw.ForeignKeyField(Workspace, backref="signup_links", on_delete="CASCADE")
+    token_hash = pw.CharField(max_length=64, unique=True)
+    created_by = pw.CharField(max_length=32)
+    created_at = pw.DateTimeField()
+    expires_at = pw.DateTimeField()
+    disabled_at = pw.DateTimeField(null=True)
+    uses = pw.IntegerField(default=0)
+
+    @classmethod
+    def current(cls, workspace: Workspace):
+        return (cls.select().where(cls.workspace == workspace).order_by(cls.id.desc()).first())
+
+
+class EmailTemplate(BaseModel):
+    """A workspace's own subject and text for one kind of email (R19); HTML is made from the text."""
+
+    workspace = pw.ForeignKeyField(Workspace, backref="templates", on_delete="CASCADE")
+    kind = pw.CharField(max_length=32)
+    subject = pw.TextField()
+    body = pw.TextField()
+    updated_by = pw.CharField(max_length=32)
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("workspace", "kind"), True),)
+
+
 class SlackEventReceipt(BaseModel):
     """Slack re-delivers events; the first delivery of an event_id claims it, the rest are ignored."""
 
@@ -371,4 +415,4 @@ class ReminderLog(BaseModel):
 
 
 ALL_MODELS = [Workspace, AppAdmin, Upload, UploadRow, Customer, Invitation, Event, OutboxEmail, SlackEventReceipt,
-              JobLease, JobRun, ReminderLog]
+              JobLease, JobRun, ReminderLog, SignupLink, EmailTemplate]

@@ -6,6 +6,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.approvals import post_request_with
 from bot.slack.people import Directory
 from bot.slack.views import notices as views
 from jobs.tasks import ChannelUnavailable
@@ -37,6 +38,10 @@ class SlackNotices:
     def channel_problem(self, workspace, channel: str, error: str) -> None:
         for admin in self.directory.admin_ids(workspace.team_id):
             self.client.chat_postMessage(channel=admin, **views.channel_problem_dm(channel, error))
+
+    def signup_request(self, invitation: Invitation) -> None:
+        """R15: a sign-up from the portal is posted for the admins like an agent's request (R4)."""
+        post_request_with(self.client, self.directory, invitation.workspace.team_id, invitation)
 
     def delivery_failed(self, row: OutboxEmail) -> None:
         invitation = Invitation.get_or_none(Invitation.id == row.invitation_id) if row.invitation_id else None

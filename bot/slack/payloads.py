@@ -48,3 +48,5 @@ class ModalContext(_Payload):
     invitation: int | None = None
     message_channel: str | None = None
     message_ts: str | None = None
+    kind: str | None = None        # which email template a templates modal shows
+    email: str | None = None       # whose access an access modal edits

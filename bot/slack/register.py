@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from bot.slack import ids
-from bot.slack.listeners import buttons, files, home, slash, submissions
+from bot.slack.listeners import admin, buttons, files, home, slash, submissions
 from bot.slack.turn import run_turn
 
 
@@ -33,5 +33,14 @@ def register(app, directory, config) -> None:
 
     app.view(ids.BULK_MODAL)(ack=files.ack_bulk, lazy=lazy(files.bulk_upload))
     app.action(ids.UPLOAD_FAILED_ROWS)(ack=_ack, lazy=lazy(files.failed_rows))
+
+    app.action(ids.LINK_NEW)(ack=_ack, lazy=lazy(admin.link_new))
+    app.action(ids.LINK_DISABLE)(ack=_ack, lazy=lazy(admin.link_disable))
+    app.action(ids.TEMPLATE_KIND)(ack=_ack, lazy=lazy(admin.template_kind))
+    app.action(ids.TEMPLATE_PREVIEW)(ack=_ack, lazy=lazy(admin.template_preview))
+    app.action(ids.TEMPLATE_RESET)(ack=_ack, lazy=lazy(admin.template_reset))
+    app.view(ids.TEMPLATES_MODAL)(ack=admin.ack_templates, lazy=lazy(admin.save_templates))
+    app.view(ids.ACCESS_MODAL)(ack=_ack, lazy=lazy(admin.save_access))
+    app.view(ids.SETTINGS_MODAL)(ack=admin.ack_settings(directory), lazy=lazy(admin.save_settings))
 
     app.event("app_home_opened")(ack=_ack, lazy=lazy(home.home_opened))

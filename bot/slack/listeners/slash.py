@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from bot.slack import approvals
 from bot.slack.files import ProgressMessage
-from bot.slack.listeners import files
+from bot.slack.listeners import admin, files
 from bot.slack.payloads import ModalContext
 from bot.slack.views import bulk as bulk_views
 from bot.slack.views import messages as msg
 from bot.slack.views import modals
 from commands import admins, customers, grammar, invitations
-from commands import settings as workspace_settings
 
 
 def ack_command(config):
@@ -134,23 +133,17 @@ def admins_(turn, request) -> None:
         turn.reply(msg.reply("\n".join(lines)))
 
 
-def settings(turn, request) -> None:
-    """Read-only for now; the settings modal comes with the sign-up issue."""
-    lines = ["*Settings for this workspace*"] + [f"{name}: {value}" for name, value in
-                                                 workspace_settings.show(turn.actor())]
-    lines.append("_Changing them from Slack comes with the settings form; ask the operator meanwhile._")
-    turn.reply(msg.reply("\n".join(lines)))
-
-
 def not_yet(turn, request) -> None:
     turn.reply(msg.reply(f"`{turn.config.invite_command} {request.verb}` is not available in this "
                          "version yet. Type `help` to see what is."))
 
 
 HANDLERS = {
+    "link": admin.link, "templates": admin.open_templates, "access": admin.open_access,
+    "settings": admin.open_settings,
     "bulk": files.open_bulk, "uploads": files.uploads, "export": files.export,
     "open_invite": open_invite, "open_status": open_status, "open_resend": open_resend,
     "open_suspend": open_suspend, "invite": invite, "status": status, "list": list_,
     "resend": resend, "revoke": revoke, "suspend": suspend, "reinstate": reinstate,
-    "admins": admins_, "settings": settings,
+    "admins": admins_,
 }

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from bot.slack import ids
+from commands.actor import SIGNUP
 from commands.customers import LABELS
 from bot.slack.payloads import Ref
 
@@ -99,7 +100,10 @@ def approval_request(invitation, requester_label: str) -> dict:
         details.append(f"Account: {escape(c.account_number)}")
     if invitation.job_ref:
         details.append(f"Job: {escape(invitation.job_ref)}")
-    text = f"<@{invitation.inviter}> asks to invite a customer to the portal:\n" + "\n".join(details)
+    if invitation.inviter == SIGNUP:
+        text = (f"{escape(invitation.inviter_name)} asks for access to the portal:\n" + "\n".join(details))
+    else:
+        text = f"<@{invitation.inviter}> asks to invite a customer to the portal:\n" + "\n".join(details)
     ref = Ref(i=invitation.id)
     return {"text": f"{requester_label} asks to invite {c.email}",
             "blocks": [section(text),
@@ -118,9 +122,9 @@ def approval_decided(invitation) -> dict:
             verdict += f"\nReason: {escape(invitation.deny_reason)}"
     else:
         verdict = f":white_check_mark: Approved by <@{invitation.approver}> {slack_date(invitation.decided_at)}; the invitation was sent."
+    who = escape(invitation.inviter_name) if invitation.inviter == SIGNUP else f"<@{invitation.inviter}>"
     return {"text": f"Invitation request for {c.email}: {verdict}",
-            "blocks": [section(f"<@{invitation.inviter}> asked to invite *{escape(c.email)}*"),
-                       section(verdict)]}
+            "blocks": [section(f"{who} asked to invite *{escape(c.email)}*"), section(verdict)]}
 
 
 def decision_dm(invitation) -> dict:

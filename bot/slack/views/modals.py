@@ -123,6 +123,14 @@ def values(view: dict) -> dict:
                 out[block_id] = [o.get("value") for o in element.get("selected_options") or []]
             elif kind == "file_input":
                 out[block_id] = element.get("files") or []
-            elif kind == "static_select":
+            elif kind in ("static_select", "radio_buttons"):
                 out[block_id] = (element.get("selected_option") or {}).get("value")
+            elif kind == "number_input":
+                out[block_id] = element.get("value") or ""
+            elif kind == "conversations_select":
+                out[block_id] = element.get("selected_conversation")
+            elif kind == "channels_select":
+                out[block_id] = element.get("selected_channel")
+            elif kind == "timepicker":
+                out[block_id] = element.get("selected_time")
     return out

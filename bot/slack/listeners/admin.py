@@ -1,0 +1,176 @@
+"""Admin screens: the sign-up link (R14), email templates (R19), access and role (R16), settings."""
+from __future__ import annotations
+
+from bot.slack import ids
+from bot.slack.listeners.buttons import _ref
+from bot.slack.payloads import ModalContext
+from bot.slack.views import admin as views
+from bot.slack.views import messages as msg
+from bot.slack.views import modals
+from commands import customers, invitations, signup, templates
+from commands import settings as workspace_settings
+from commands.errors import CommandError, InvalidFields
+from portal.emails import default_template
+from storage.db import session
+
+
+def _refuse_in_modal(turn, view_id: str, title: str, action: str) -> bool:
+    """Open-first, check-after: a non-admin sees the refusal in the modal (R18)."""
+    actor = turn.actor()
+    if actor.is_admin:
+        return False
+    names = ", ".join(actor.admin_names) or "a workspace owner or admin"
+    turn.client.views_update(view_id=view_id, view=modals.refusal_modal(title, f"Only team admins can {action}. Ask {names}."))
+    return True
+
+
+# --- sign-up link -----------------------------------------------------------------------------
+def link(turn, request) -> None:
+    turn.reply(views.link_message(signup.link_status(turn.actor()), turn.config.public_url))
+
+
+def link_new(turn) -> None:
+    turn.reply(views.link_message(signup.new_link(turn.actor()), turn.config.public_url), replace=True)
+
+
+def link_disable(turn) -> None:
+    turn.reply(msg.reply(signup.disable_link(turn.actor()).message), replace=True)
+
+
+# --- email templates --------------------------------------------------------------------------
+def _template_view(actor, kind: str, subject: str | None = None, body: str | None = None) -> dict:
+    custom = templates.current(actor, kind)
+    default_subject, default_body = default_template(kind)
+    subject = subject if subject is not None else (custom.subject if custom else default_subject)
+    body = body if body is not None else (custom.body if custom else default_body)
+    try:
+        templates.check(subject, body)
+        preview, problem = templates.render(subject, body, templates.PLACEHOLDERS), None
+    except CommandError as exc:
+        preview, problem = None, exc.message
+    return views.templates_modal(kind, templates.EDITABLE, subject, body, custom is not None, preview, problem)
+
+
+def open_templates(turn, request) -> None:
+    view = turn.client.views_open(trigger_id=turn.trigger_id, view=modals.refusal_modal(
+        "Email templates", "Loading…"))
+    if _refuse_in_modal(turn, view["view"]["id"], "Email templates", "edit email templates"):
+        return
+    turn.client.views_update(view_id=view["view"]["id"], view=_template_view(turn.actor(), "invitation"))
+
+
+def _modal_view(turn) -> dict:
+    return turn.body.get("view") or {}
+
+
+def template_kind(turn) -> None:
+    kind = ((turn.body.get("actions") or [{}])[0].get("selected_option") or {}).get("value", "invitation")
+    turn.client.views_update(view_id=_modal_view(turn).get("id"), view=_template_view(turn.actor(), kind))
+
+
+def template_preview(turn) -> None:
+    values = modals.values(_modal_view(turn))
+    kind = _ref(turn).s or "invitation"
+    turn.client.views_update(view_id=_modal_view(turn).get("id"), view=_template_view(
+        turn.actor(), kind, values.get(ids.SUBJECT, ""), values.get(ids.BODY, "")))
+
+
+def template_reset(turn) -> None:
+    kind = _ref(turn).s or "invitation"
+    templates.reset(turn.actor(), kind)
+    turn.client.views_update(view_id=_modal_view(turn).get("id"), view=_template_view(turn.actor(), kind))
+
+
+def _template_errors(view: dict) -> dict:
+    values = modals.values(view)
+    try:
+        templates.check(values.get(ids.SUBJECT, ""), values.get(ids.BODY, ""))
+    except CommandError as exc:
+        return {exc.field if exc.field in (ids.SUBJECT, ids.BODY) else ids.BODY: exc.message[:150]}
+    return {}
+
+
+def ack_templates(ack, body):
+    errors = _template_errors(body.get("view") or {})
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
+def save_templates(turn) -> None:
+    if _template_errors(_modal_view(turn)):
+        return  # shown inline by the ack
+    values = modals.values(_modal_view(turn))
+    kind = turn.modal.kind or "invitation"
+    outcome = templates.save(turn.actor(), kind, values.get(ids.SUBJECT, ""), values.get(ids.BODY, ""))
+    turn.client.chat_postMessage(channel=turn.user_id, **msg.reply(outcome.message))
+
+
+# --- access and role --------------------------------------------------------------------------
+def open_access(turn, request) -> None:
+    view = turn.client.views_open(trigger_id=turn.trigger_id, view=modals.refusal_modal("Access and role", "Loading…"))
+    if _refuse_in_modal(turn, view["view"]["id"], "Access and role", "change customers' access"):
+        return
+    actor = turn.actor()
+    try:
+        customer = customers.status(actor, request.email).customer
+    except CommandError as exc:
+        turn.client.views_update(view_id=view["view"]["id"], view=modals.refusal_modal("Access and role", exc.message))
+        return
+    ws = invitations.workspace_of(actor)
+    meta = ModalContext(channel=turn.channel_id, response_url=turn.body.get("response_url"), email=customer.email)
+    turn.client.views_update(view_id=view["view"]["id"], view=views.access_modal(customer, ws.access_areas, meta))
+
+
+def save_access(turn) -> None:
+    values = modals.values(_modal_view(turn))
+    email = turn.modal.email or ""
+    outcome = customers.set_access(turn.actor(), email, values.get(ids.ACCESS) or [], values.get(ids.ROLE) or "member")
+    turn.reply(msg.outcome_reply(outcome))
+
+
+# --- settings ---------------------------------------------------------------------------------
+def open_settings(turn, request) -> None:
+    view = turn.client.views_open(trigger_id=turn.trigger_id, view=modals.refusal_modal("Settings", "Loading…"))
+    if _refuse_in_modal(turn, view["view"]["id"], "Settings", "see and change the settings"):
+        return
+    turn.client.views_update(view_id=view["view"]["id"],
+                             view=views.settings_modal(invitations.workspace_of(turn.actor())))
+
+
+def ack_settings(directory):
+    """Saves in the ack when the admin was looked up moments ago (opening the form), so field
+    errors show inline; otherwise the save happens after the ack and errors come by DM."""
+
+    def ack_settings_submission(ack, body):
+        team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+        actor = directory.cached_actor(team, (body.get("user") or {}).get("id", ""))
+        if actor is None:
+            ack()
+            return
+        values = views.settings_values(modals.values(body.get("view") or {}))
+        try:
+            with session():
+                workspace_settings.update(actor, values)
+        except InvalidFields as exc:
+            ack(response_action="errors", errors={k: v[:150] for k, v in exc.errors.items()})
+            return
+        except CommandError as exc:
+            ack(response_action="errors", errors={"expiry_days": exc.message[:150]})
+            return
+        ack()
+
+    return ack_settings_submission
+
+
+def save_settings(turn) -> None:
+    values = views.settings_values(modals.values(_modal_view(turn)))
+    try:
+        lines = workspace_settings.update(turn.actor(), values)
+    except InvalidFields:
+        if turn.cached_actor() is not None:
+            return  # the ack showed these errors inline
+        raise
+    turn.client.chat_postMessage(channel=turn.user_id, **msg.reply(
+        "Settings saved.\n" + "\n".join(f"{name}: {value}" for name, value in lines)))

@@ -1,0 +1,165 @@
+"""Customers who come on their own: the shareable sign-up link (R14) and the self sign-up page (R15).
+
+Both answer every submission the same way and tell the person what happens by email, so the
+pages never reveal whether an address is known (here or in another workspace)."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from commands import history, inputs, outbox
+from commands.actor import CUSTOMER, SIGNUP, SYSTEM, Actor
+from commands.clock import clock
+from commands.credentials import new_token, plausible_token, token_digest
+from commands.errors import Conflict
+from commands.invitations import replace_link, send_link, require_admin, workspace_of
+from commands.results import Outcome
+from storage.db import atomic
+from storage.models import Customer, Invitation, SignupLink, Workspace
+
+
+@dataclass
+class LinkStatus:
+    link: SignupLink | None
+    url_path: str | None       # only right after creation: the token is not stored
+    signup_path: str | None    # the public self sign-up page, if enabled
+    message: str
+
+
+def _robot(ws: Workspace) -> Actor:
+    return Actor(team_id=ws.team_id, user_id=SYSTEM, name=ws.display_name, is_admin=True)
+
+
+def _signup_path(ws: Workspace) -> str | None:
+    if not ws.self_signup:
+        return None
+    if not ws.signup_slug:
+        ws.signup_slug = secrets.token_urlsafe(9)
+        Workspace.update(signup_slug=ws.signup_slug).where(Workspace.id == ws.id).execute()
+    return f"/signup/{ws.signup_slug}"
+
+
+def _describe(link: SignupLink | None) -> str:
+    if link is None:
+        return "There is no sign-up link yet."
+    state = ("disabled" if link.disabled_at else
+             "expired" if link.expires_at <= clock.now() else "active")
+    return (f"The sign-up link is {state}: valid until {link.expires_at:%Y-%m-%d %H:%M} UTC, "
+            f"used {link.uses} time(s).")
+
+
+def link_status(actor: Actor) -> LinkStatus:
+    """R14: the current link, how often it was used; a first link is made on the spot."""
+    require_admin(actor, "share sign-up links")
+    ws = workspace_of(actor)
+    link = SignupLink.current(ws)
+    if link is None:
+        return new_link(actor)
+    return LinkStatus(link, None, _signup_path(ws), _describe(link))
+
+
+def new_link(actor: Actor) -> LinkStatus:
+    """A fresh link valid for the workspace's sign-up link days; the previous one stops working."""
+    require_admin(actor, "share sign-up links")
+    ws = workspace_of(actor)
+    token, digest = new_token()
+    now = clock.now()
+    with atomic():
+        SignupLink.update(disabled_at=now).where((SignupLink.workspace == ws)
+                                                 & SignupLink.disabled_at.is_null()).execute()
+        link = SignupLink.create(workspace=ws, token_hash=digest, created_by=actor.user_id, created_at=now,
+                                 expires_at=now + dt.timedelta(days=ws.signup_link_days))
+    how = ("Sign-ups through it wait for an admin's approval." if ws.signup_link_approval else
+           "People who sign up through it get their account as soon as they confirm their email.")
+    return LinkStatus(link, f"/join/{token}", _signup_path(ws),
+                      f"New sign-up link, valid until {link.expires_at:%Y-%m-%d %H:%M} UTC. {how} "
+                      "Copy it now: for security it is shown only once (you can make a new one at any time).")
+
+
+def disable_link(actor: Actor) -> Outcome:
+    require_admin(actor, "disable sign-up links")
+    ws = workspace_of(actor)
+    gone = SignupLink.update(disabled_at=clock.now()).where(
+        (SignupLink.workspace == ws) & SignupLink.disabled_at.is_null()).execute()
+    return Outcome("The sign-up link is disabled; it no longer works." if gone else
+                   "There is no active sign-up link to disable.", state="disabled")
+
+
+def link_for(token: str) -> tuple[str, SignupLink | None]:
+    """What a /join/ token leads to: active, expired, disabled or unknown."""
+    if not plausible_token(token):
+        return "unknown", None
+    link = SignupLink.get_or_none(SignupLink.token_hash == token_digest(token))
+    if link is None:
+        return "unknown", None
+    if link.disabled_at:
+        return "disabled", link
+    if link.expires_at <= clock.now():
+        return "expired", link
+    return "active", link
+
+
+def workspace_for_signup(slug: str) -> Workspace | None:
+    ws = Workspace.get_or_none(Workspace.signup_slug == (slug or "")[:32])
+    return ws if ws is not None and ws.self_signup else None
+
+
+def join(token: str, name: str, email: str, account: str = "") -> Workspace:
+    """R14: a sign-up through the shareable link; completes an open invitation rather than add one."""
+    state, link = link_for(token)
+    if state != "active":
+        raise Conflict("This sign-up link cannot be used.", field=state)
+    ws = link.workspace
+    with atomic():
+        SignupLink.update(uses=SignupLink.uses + 1).where(SignupLink.id == link.id).execute()
+        _ask(ws, name, email, account, approval=ws.signup_link_approval, via="sign-up link")
+    return ws
+
+
+def self_signup(ws: Workspace, name: str, email: str, account: str = "") -> None:
+    """R15: every self sign-up goes to the admins for approval."""
+    with atomic():
+        _ask(ws, name, email, account, approval=True, via="sign-up page")
+
+
+def _ask(ws: Workspace, name: str, email: str, account: str, *, approval: bool, via: str) -> None:
+    address = inputs.email(email)
+    name = inputs.text(name, what="name", limit=inputs.MAX_NAME, field="name")
+    account = inputs.text(account, what="account number", limit=inputs.MAX_REF, field="account") or None
+    robot = _robot(ws)
+    customer = Customer.find(ws, address.key)
+    if customer is not None:
+        if customer.suspended:
+            return  # nothing to send; the page says the same as always
+        if customer.is_enrolled:
+            outbox.enqueue("already_registered", customer, {})
+            return
+        open_inv = Invitation.open_for(customer)
+        if open_inv is not None and open_inv.status == Invitation.PENDING:
+            # The loop seed 000 warns about: finish the invitation they already have.
+            replace_link(open_inv, robot, email_kind="signup_confirmation")
+            return
+        if open_inv is not None:
+            return  # already waiting for an admin
+    else:
+        role = "admin" if account and not Customer.account_has_admin(ws, account) else "member"
+        customer = Customer.create(workspace=ws, email=address.address, email_key=address.key, name=name,
+                                   account_number=account, role=role, access_areas=list(ws.default_access),
+                                   created_at=clock.now())
+    inv = Invitation(workspace=ws, customer=customer, inviter=SIGNUP, inviter_name=f"{name or address.address} ({via})",
+                     created_at=clock.now())
+    if approval:
+        inv.status = Invitation.REQUESTED
+        inv.save()
+        history.record(customer, "requested", actor=CUSTOMER, invitation=inv, detail=f"through the {via}")
+    else:
+        send_link(inv, robot, email_kind="signup_confirmation")
+
+
+def unannounced_requests(limit: int = 50) -> list[Invitation]:
+    """Sign-up requests not yet posted to the admins in Slack."""
+    return list(Invitation.select(Invitation, Customer).join(Customer)
+                .where((Invitation.status == Invitation.REQUESTED) & (Invitation.inviter == SIGNUP)
+                       & Invitation.request_message_ts.is_null())
+                .order_by(Invitation.id).limit(limit))
