@@ -149,4 +149,34 @@ def _story(server, slack: LocalSlack, sink: SmtpSink, sim: SlackSim) -> bool:
     page = Browser().submit(f"{server.url}/login", {"email": CUSTOMER, "password": PASSWORD})
     show("Pat sees", f"{page.status} “{page.title}”: {page.text}")
     note_shown = "555-0100" in page.text
-    return registered and enrolled and note_shown
+    return registered and enrolled and note_shown and _signup_story(server, slack, sink, sim)
+
+
+def _signup_story(server, slack: LocalSlack, sink: SmtpSink, sim: SlackSim) -> bool:
+    step("Ada shares a sign-up link (R14)")
+    show("Ada types", "/invite link")
+    sim.command(ADMIN, "link")
+    reply = slack.wait_for("response_url", 5)[-1].args
+    show_message("Ada sees", reply)
+    join = re.search(r"(http://\S+/join/[\w-]+)", reply["blocks"][0]["text"]["text"]).group(1)
+
+    step("Robin signs up through the link")
+    browser = Browser()
+    page = browser.get(join)
+    show("Robin sees", f"{page.status} “{page.title}”")
+    time.sleep(2.1)  # the sign-up form refuses answers faster than a person types
+    page = browser.post(join, {**page.hidden_fields, "name": "Robin Reyes", "email": "robin@example.com",
+                               "account": "ACME-002"})
+    show("Robin sees", f"{page.status} “{page.title}”: {page.text}")
+    mail = sink.wait_for(2, timeout=20)
+    if len(mail) < 2:
+        show("mail", "No confirmation email arrived.")
+        return False
+    show("mail", f"To: {mail[-1]['To']}\nSubject: {mail[-1]['Subject']}")
+    link = re.search(r"(http://\S+/i/\S+)", mail[-1].get_body(("plain",)).get_content()).group(1)
+    page = browser.submit(link, {"name": "Robin Reyes", "password": "quiet-meadow-77", "password2": "quiet-meadow-77"})
+    show("Robin sees", f"{page.status} “{page.title}”")
+    sim.command(ADMIN, "status robin@example.com")
+    status = slack.wait_for("response_url", 6)[-1].args
+    show_message("Ada sees", status)
+    return page.status == 200 and "Enrolled" in status.get("text", "")

@@ -147,7 +147,8 @@ def _sent_message(inv: Invitation, state: str) -> str:
 
 
 _EMAIL_NOTES = {"welcome": "welcome email (already enrolled with another team)",
-                "reminder": "reminder email to the customer"}
+                "reminder": "reminder email to the customer",
+                "signup_confirmation": "sign-up confirmation email"}
 
 
 def send_link(inv: Invitation, actor: Actor, *, event: str = "sent", email_kind: str | None = None,
