@@ -1,6 +1,8 @@
 """Workspaces' own email templates (R19): sandboxed Jinja2, known placeholders only."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
@@ -69,9 +71,14 @@ def check(subject: str, body: str) -> None:
         raise InvalidInput("The body must contain {{ link }}: it is how the customer gets in.", field="body")
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str):
+    return SANDBOX.from_string(source)
+
+
 def render(subject: str, body: str, context: dict) -> tuple[str, str]:
-    return (SANDBOX.from_string(subject).render(context).strip().replace("\n", " "),
-            SANDBOX.from_string(body).render(context))
+    return (_compiled(subject).render(context).strip().replace("\n", " "),
+            _compiled(body).render(context))
 
 
 def _kind(kind: str) -> str:

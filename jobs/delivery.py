@@ -8,7 +8,9 @@ from email.utils import formatdate
 
 from commands import outbox
 from jobs.mailer import PermanentFailure, TemporaryFailure
+from commands import templates
 from portal.emails import render
+from storage.models import Workspace
 from storage.db import session
 
 log = logging.getLogger("invitebot.delivery")
@@ -23,8 +25,29 @@ class DeliveryReport:
     failed_rows: list = field(default_factory=list)  # rows that failed for good, to tell the inviter
 
 
-def build_message(row, public_url: str, mail_from: str) -> EmailMessage:
-    email = render(row.kind, row.context, public_url, row.workspace)
+class _Lookups:
+    """Workspaces and their custom templates, fetched once per delivery pass instead of per email."""
+
+    def __init__(self):
+        self.workspaces: dict[int, Workspace] = {}
+        self.templates: dict[tuple[int, str], object] = {}
+
+    def workspace(self, workspace_id: int) -> Workspace:
+        if workspace_id not in self.workspaces:
+            self.workspaces[workspace_id] = Workspace.get_by_id(workspace_id)
+        return self.workspaces[workspace_id]
+
+    def custom(self, workspace_id: int, kind: str):
+        key = (workspace_id, kind)
+        if key not in self.templates:
+            self.templates[key] = templates.custom_for(workspace_id, kind)
+        return self.templates[key]
+
+
+def build_message(row, public_url: str, mail_from: str, lookups: _Lookups | None = None) -> EmailMessage:
+    lookups = lookups or _Lookups()
+    email = render(row.kind, row.context, public_url, lookups.workspace(row.workspace_id),
+                   lookups.custom(row.workspace_id, row.kind))
     msg = EmailMessage()
     msg["From"] = mail_from
     msg["To"] = row.to_address
@@ -41,6 +64,7 @@ def deliver_pending(transport, public_url: str, mail_from: str, limit: int = 200
                     batch: int = 100) -> DeliveryReport:
     """Send what is due, over one connection; 4xx retries with backoff, 5xx fails visibly."""
     report = DeliveryReport()
+    lookups = _Lookups()
     with session():
         with transport.session() as sender:
             while report.sent + report.retried + report.failed < limit:
@@ -57,13 +81,14 @@ def deliver_pending(transport, public_url: str, mail_from: str, limit: int = 200
                                 transport.describe(), exc, len(rows))
                     break
                 for row in rows:
-                    _deliver_one(sender, row, public_url, mail_from, report)
+                    _deliver_one(sender, row, public_url, mail_from, report, lookups)
     return report
 
 
-def _deliver_one(sender, row, public_url: str, mail_from: str, report: DeliveryReport) -> None:
+def _deliver_one(sender, row, public_url: str, mail_from: str, report: DeliveryReport,
+                 lookups: _Lookups) -> None:
     try:
-        message = build_message(row, public_url, mail_from)
+        message = build_message(row, public_url, mail_from, lookups)
     except Exception as exc:  # a broken template must not stop the other emails
         log.exception("outbox #%d (%s) could not be rendered", row.id, row.kind)
         outbox.mark_failed(row, f"could not be rendered: {type(exc).__name__}")

@@ -4,6 +4,7 @@ the two parts always say the same thing."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class RenderedEmail:
     html: str
 
 
+@lru_cache(maxsize=32)
 def default_template(kind: str) -> tuple[str, str]:
     """The shipped subject and body of one kind of email."""
     return ((_DIR / f"{kind}.subject.txt").read_text().strip(), (_DIR / f"{kind}.txt").read_text())
@@ -42,8 +44,12 @@ def _paragraphs(text: str) -> list[Markup]:
     return out
 
 
-def render(kind: str, context: dict, public_url: str, workspace=None) -> RenderedEmail:
-    """Render one outbox row's email; `link_path` becomes an absolute link under PUBLIC_URL."""
+_LOOK_UP = object()
+
+
+def render(kind: str, context: dict, public_url: str, workspace=None, custom=_LOOK_UP) -> RenderedEmail:
+    """Render one outbox row's email; `link_path` becomes an absolute link under PUBLIC_URL.
+    `custom` is the workspace's own template for this kind (looked up unless given; None = default)."""
     base = public_url.rstrip("/")
     ctx = {name: "" for name in templates.PLACEHOLDERS}
     ctx.update(context)
@@ -52,7 +58,8 @@ def render(kind: str, context: dict, public_url: str, workspace=None) -> Rendere
     if workspace is not None:
         ctx["workspace_name"] = workspace.display_name
         ctx["support_email"] = workspace.support_email or ""
-    custom = templates.custom_for(workspace.id, kind) if workspace is not None else None
+    if custom is _LOOK_UP:
+        custom = templates.custom_for(workspace.id, kind) if workspace is not None else None
     subject_src, body_src = (custom.subject, custom.body) if custom else default_template(kind)
     subject, text = templates.render(subject_src, body_src, ctx)
     main_link = ctx["link"] or (ctx["login_url"] if kind == "already_registered" else "")
