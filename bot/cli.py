@@ -62,15 +62,17 @@ def serve(host: str, port: int, workers: int) -> None:
     from bot.server import serve_gunicorn
     from bot.web import create_app
 
-    def on_ready(server):
-        if workers == 1:
-            from bot.runtime import scheduler as job_scheduler
-            job_scheduler(config).start()
-            server.log.info("scheduler running inside serve (single process)")
-        else:
-            server.log.info("%d workers: run `invitebot scheduler` as its own process", workers)
+    def in_worker(worker):
+        """The jobs run inside the single worker process (started after the fork, never before)."""
+        from bot.runtime import scheduler as job_scheduler
+        job_scheduler(config).start()
+        worker.log.info("scheduler running inside serve (single worker)")
 
-    serve_gunicorn(lambda: create_app(config), host, port, workers, on_ready=on_ready)
+    if workers > 1:
+        click.echo(f"{workers} workers: the timed jobs do not run here; run `invitebot scheduler` "
+                   "as its own process.", err=True)
+    serve_gunicorn(lambda: create_app(config), host, port, workers,
+                   post_worker_init=in_worker if workers == 1 else None)
 
 
 @main.command()

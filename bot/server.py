@@ -46,7 +46,7 @@ class GunicornServer(BaseApplication):
         return self.app_factory()
 
 
-def serve_gunicorn(app_factory, host: str, port: int, workers: int, on_ready=None) -> None:
+def serve_gunicorn(app_factory, host: str, port: int, workers: int, post_worker_init=None) -> None:
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -58,8 +58,8 @@ def serve_gunicorn(app_factory, host: str, port: int, workers: int, on_ready=Non
         "logger_class": RedactingLogger,
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
     }
-    if on_ready:
-        options["when_ready"] = on_ready
+    if post_worker_init:
+        options["post_worker_init"] = post_worker_init
     GunicornServer(app_factory, options).run()
 
 

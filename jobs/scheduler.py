@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from jobs import tasks
 from jobs.lock import claim_tick, single_runner
 from storage.db import session
-from storage.models import JobRun
+from storage.models import JobRun, SlackEventReceipt
 
 log = logging.getLogger("invitebot.scheduler")
 
@@ -43,7 +43,9 @@ def _deliver(w: Wiring) -> int:
 def _expire(w: Wiring) -> int:
     count = tasks.expire(w.notices)
     with session():
-        JobRun.delete().where(JobRun.started_at < dt.datetime.utcnow() - KEEP_RUNS).execute()
+        cutoff = dt.datetime.utcnow() - KEEP_RUNS
+        JobRun.delete().where(JobRun.started_at < cutoff).execute()
+        SlackEventReceipt.delete().where(SlackEventReceipt.received_at < cutoff).execute()
     return count
 
 
