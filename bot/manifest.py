@@ -24,7 +24,7 @@ def manifest(url: str, command: str = "/invite") -> dict:
                 "command": command, "url": endpoint,
                 "description": "Invite a customer to the portal, or check, resend, revoke…",
                 "usage_hint": "customer@example.com [name] [account:123] [job:ref] | status | list | help",
-                "should_escape": False,
+                "should_escape": True,  # mentions arrive as <@U…|name>, which `admins add` reads
             }],
         },
         "oauth_config": {"scopes": {"bot": list(SCOPES)}},

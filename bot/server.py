@@ -28,6 +28,10 @@ class RedactingLogger(Logger):
         atoms["U"] = path
         atoms["q"] = ""
         atoms["r"] = f"{environ.get('REQUEST_METHOD', '-')} {path} {environ.get('SERVER_PROTOCOL', '-')}"
+        for key in list(atoms):  # every environ atom ({path_info}e, {raw_uri}e, …) too
+            if key.startswith("{") and key.endswith("}e") and isinstance(atoms[key], str) \
+                    and _SECRET_PATH.search(atoms[key].split("?", 1)[0]):
+                atoms[key] = redact_path(atoms[key])
         atoms["{raw_uri}e"] = path
         return atoms
 

@@ -54,13 +54,16 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     csrf.init_app(app)
     limiter = Limiter(get_remote_address, app=app)
-    limiter.limit(pages.link_limit, methods=["GET", "POST"])(pages.invitation)
-    limiter.limit(pages.link_limit, methods=["POST"])(pages.accept)
-    limiter.limit(pages.login_limit, methods=["POST"])(pages.login)
-    limiter.limit(signup_pages.signup_limit, methods=["POST"])(signup_pages.join)
-    limiter.limit(signup_pages.signup_limit, methods=["POST"])(signup_pages.signup_submit)
     app.register_blueprint(pages.bp)
     app.register_blueprint(signup_pages.bp)
+    # Flask-Limiter checks the wrapped views, so the registered endpoints must be the wrappers.
+    for endpoint, view, limit, methods in (
+            ("portal.invitation", pages.invitation, pages.link_limit, ["GET"]),
+            ("portal.accept", pages.accept, pages.link_limit, ["POST"]),
+            ("portal.login", pages.login, pages.login_limit, ["POST"]),
+            ("signup.join", signup_pages.join, signup_pages.signup_limit, ["POST"]),
+            ("signup.signup_submit", signup_pages.signup_submit, signup_pages.signup_limit, ["POST"])):
+        app.view_functions[endpoint] = limiter.limit(limit, methods=methods)(view)
     if config.signing_secret and config.bot_token:
         _mount_slack(app, config, limiter)
 
@@ -109,14 +112,23 @@ def _mount_slack(app: Flask, config: Config, limiter: Limiter) -> None:
     from flask import request
     from slack_bolt.adapter.flask import SlackRequestHandler
 
+    from slack_sdk.signature import SignatureVerifier
+
     from bot.slack.app import build_app
 
     handler = SlackRequestHandler(build_app(config))
+    verifier = SignatureVerifier(config.signing_secret)
 
     @app.post("/slack/events")
     @csrf.exempt
     @limiter.exempt
     def slack_events():
+        # Checked before Bolt reads the body: a forged or garbled request gets 401, never a 500.
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not (timestamp.isascii() and timestamp.isdigit() and signature
+                and verifier.is_valid(request.get_data(), timestamp, signature)):
+            return jsonify(error="invalid request signature"), 401
         return handler.handle(request)
 
 

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import os
+import secrets
 import socket
-import uuid
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +19,11 @@ from email_validator import EmailNotValidError, validate_email
 
 from commands.actor import Actor
 from commands.clock import clock
-from commands.credentials import new_token
+from commands.credentials import new_tokens
 from commands.errors import Conflict, InvalidInput
 from commands.export import neutralise
 from commands.invitations import require_admin, workspace_of
-from storage.bulk import insert_rows
+from storage.bulk import bulk_session, insert_rows, json_objects, json_text, last_id, select, select_in
 from storage.db import atomic
 from storage.models import Customer, Event, Invitation, OutboxEmail, Upload, UploadRow, Workspace
 
@@ -36,9 +40,13 @@ _HEADERS = {"account number": "account", "customer email": "email", "work email 
 _REQUIRED = {"account": "Account Number", "email": "Customer Email"}
 _DELIMITERS = (",", ";", "\t")
 SAMPLE_BYTES = 64 * 1024
-BATCH = 1000
-STALE = dt.timedelta(seconds=10)
-HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+BATCH = 5000  # rows per transaction: fewer, larger commits rewrite fewer index pages
+STALE = dt.timedelta(seconds=60)  # no heartbeat for this long: the holder on another host is gone
+
+
+def _holder() -> str:
+    """host:pid:thread running an import (the Slack app runs uploads on threads of one process)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 @dataclass(frozen=True)
@@ -100,10 +108,19 @@ def _open(path: Path, layout: Layout):
 def _data_rows(path: Path, layout: Layout) -> Iterator[list[str]]:
     with _open(path, layout) as f:
         reader = csv.reader(f, delimiter=layout.delimiter)
-        next(reader, None)
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                yield row
+        try:
+            next(reader, None)
+            for row in reader:
+                text = "".join(row)
+                if "\x00" in text:  # past the sniffed sample, or in UTF-16: the database cannot store it
+                    raise FileRefused(f"Line {reader.line_num} contains a NUL character, so this is not a "
+                                      "plain CSV file. Save it as \"CSV UTF-8\" and upload that.")
+                if text.strip():  # (a row of empty cells is skipped)
+                    yield row
+        except csv.Error:  # a cell past the csv module's 128 KiB limit: a quote opened and never closed
+            raise FileRefused(f"Line {reader.line_num} cannot be read as CSV: a cell there is far too long, "
+                              "usually because a quote (\") is opened and never closed. Fix that line and "
+                              "upload the file again.") from None
 
 
 def _checksum(path: Path) -> str:
@@ -117,6 +134,7 @@ def _checksum(path: Path) -> str:
 def _holder_alive(holder: str) -> bool:
     """False only when we can tell the process that ran the upload is gone (same host, no such pid)."""
     host, _, pid = holder.partition(":")
+    pid = pid.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
         return True
     try:
@@ -135,8 +153,10 @@ def _resumable(ws: Workspace, checksum: str) -> Upload | None:
               .order_by(Upload.id.desc()).first())
     if upload is None:
         return None
+    # Another thread or process importing it now: refused. Its process gone (same host), or silent
+    # for STALE (another host, or a thread that failed): continued.
     fresh = upload.heartbeat_at > clock.now() - STALE
-    if fresh and upload.holder != HOLDER and _holder_alive(upload.holder):
+    if fresh and upload.holder != _holder() and _holder_alive(upload.holder):
         raise Conflict(f"This file is already being imported (upload started "
                        f"{upload.created_at:%Y-%m-%d %H:%M} UTC by {upload.uploader_name or upload.uploader}). "
                        "Wait for its summary, then check `/invite uploads`.")
@@ -188,23 +208,24 @@ def import_csv(actor: Actor, path: str | Path, *, file_name: str | None = None, 
     if upload is None:
         upload = Upload.create(workspace=ws, uploader=actor.user_id, uploader_name=actor.name,
                                file_name=file_name[:255], checksum=checksum, send_now=send,
-                               rows_total=total, holder=HOLDER, created_at=now, heartbeat_at=now)
+                               rows_total=total, holder=_holder(), created_at=now, heartbeat_at=now)
     else:
-        Upload.update(holder=HOLDER, heartbeat_at=now).where(Upload.id == upload.id).execute()
+        Upload.update(holder=_holder(), heartbeat_at=now).where(Upload.id == upload.id).execute()
         upload = Upload.get_by_id(upload.id)
     importer = _Batches(ws, upload, layout, actor)
     batch: list[tuple[int, list[str]]] = []
-    for number, row in enumerate(_data_rows(path, layout), start=1):
-        if number <= upload.rows_done:
-            continue  # done by the interrupted run
-        batch.append((number, row))
-        if len(batch) >= batch_size:
+    with bulk_session():
+        for number, row in enumerate(_data_rows(path, layout), start=1):
+            if number <= upload.rows_done:
+                continue  # done by the interrupted run
+            batch.append((number, row))
+            if len(batch) >= batch_size:
+                upload = importer.commit(batch)
+                batch = []
+                if progress:
+                    progress(upload)
+        if batch:
             upload = importer.commit(batch)
-            batch = []
-            if progress:
-                progress(upload)
-    if batch:
-        upload = importer.commit(batch)
     summary = (f"{upload.succeeded} succeeded, {upload.failed} failed, {upload.skipped} skipped "
                f"(already enrolled) of {upload.rows_total} rows"
                + ("; invitations sent" if upload.send_now else "; customers created without sending"))
@@ -216,33 +237,40 @@ def import_csv(actor: Actor, path: str | Path, *, file_name: str | None = None, 
 
 
 class _Batches:
-    """Validates and writes one batch of rows per transaction (customers, invitations, events, outbox)."""
+    """Validates and writes one batch of rows per transaction (customers, invitations, events, outbox).
+
+    The writes are multi-row inserts of plain values (storage.bulk) and the look-ups plain SQL with
+    parameters: this runs for every row of files of up to a million rows."""
 
     def __init__(self, ws: Workspace, upload: Upload, layout: Layout, actor: Actor):
         self.ws = ws
         self.upload = upload
         self.layout = layout
         self.actor = actor
-
-    def _cell(self, row: list[str], field: str) -> str:
-        index = self.layout.columns.get(field)
-        return row[index].strip() if index is not None and index < len(row) else ""
+        self.columns = tuple(layout.columns.get(f) for f in ("account", "email", "first", "last", "full"))
+        self.access = json_text(list(ws.default_access or []))  # the same for every row: encoded once
+        self.detail = f"bulk upload {upload.file_name}"
 
     def _parse(self, number: int, row: list[str]) -> dict:
-        first, last = self._cell(row, "first"), self._cell(row, "last")
-        if not (first or last) and self._cell(row, "full"):
-            first, _, last = self._cell(row, "full").partition(" ")
-        item = {"n": number, "account": self._cell(row, "account")[:100], "email": self._cell(row, "email"),
-                "first": first[:100], "last": last[:100], "errors": []}
-        if not item["email"]:
+        size, (account, email, first, last, full) = len(row), self.columns
+        account = row[account].strip()[:100] if account is not None and account < size else ""
+        email = row[email].strip() if email is not None and email < size else ""
+        first = row[first].strip() if first is not None and first < size else ""
+        last = row[last].strip() if last is not None and last < size else ""
+        if not (first or last) and full is not None and full < size:
+            first, _, last = row[full].strip().partition(" ")
+        first, last = first[:100], last[:100]
+        item = {"n": number, "account": account, "email": email, "first": first, "last": last,
+                "name": (f"{first} {last}" if first and last else first or last)[:200], "errors": []}
+        if not email:
             item["errors"].append(EMPTY_EMAIL)
         else:
             try:
-                normalized = validate_email(item["email"], check_deliverability=False).normalized
+                normalized = validate_email(email, check_deliverability=False).normalized
                 item["address"], item["key"] = normalized, normalized.lower()
             except EmailNotValidError:
                 item["errors"].append(BAD_EMAIL)
-        if not item["account"]:
+        if not account:
             item["errors"].append(EMPTY_ACCOUNT)
         return item
 
@@ -269,10 +297,9 @@ class _Batches:
     def _sort_out(self, items: list[dict]) -> list[dict]:
         """R2/R3 per row: repeats and existing customers are refused, enrolled ones skipped."""
         valid = [i for i in items if not i["errors"]]
-        keys = [i["key"] for i in valid]
-        existing = {c.email_key: c.enrolled_at is not None for c in
-                    Customer.select(Customer.email_key, Customer.enrolled_at)
-                    .where((Customer.workspace == self.ws) & Customer.email_key.in_(keys))} if keys else {}
+        existing = dict(select_in("SELECT email_key, enrolled_at IS NOT NULL FROM customer "
+                                  "WHERE workspace_id = ? AND email_key IN {IN}", (self.ws.id,),
+                                  {i["key"] for i in valid}))
         seen: set[str] = set()
         good = []
         for item in valid:
@@ -289,62 +316,93 @@ class _Batches:
     def _write_customers(self, good: list[dict], now: dt.datetime) -> None:
         if not good:
             return
-        accounts = {i["account"] for i in good}
-        with_admin = {c.account_number for c in Customer.select(Customer.account_number)
-                      .where((Customer.workspace == self.ws) & Customer.account_number.in_(list(accounts))
-                             & (Customer.role == "admin"))}
+        ws_id, upload_id, access = self.ws.id, self.upload.id, self.access
+        with_admin = {account for account, in select_in(
+            "SELECT DISTINCT account_number FROM customer WHERE workspace_id = ? AND role = ? "
+            "AND account_number IN {IN}", (ws_id, "admin"), {i["account"] for i in good})}
         rows = []
         for item in good:
             role = "member"
             if item["account"] not in with_admin:  # R16: the first invitee of an account is its admin
                 role = "admin"
                 with_admin.add(item["account"])
-            name = " ".join(p for p in (item["first"], item["last"]) if p)
-            rows.append((self.ws.id, item["address"], item["key"], name, item["account"], role,
-                         list(self.ws.default_access or []), self.upload.id, now))
+            rows.append((ws_id, item["address"], item["key"], item["name"], item["account"], role,
+                         access, upload_id, now))
+        before = last_id(Customer)
         insert_rows(Customer, [Customer.workspace, Customer.email, Customer.email_key, Customer.name,
                                Customer.account_number, Customer.role, Customer.access_areas,
                                Customer.upload, Customer.created_at], rows)
-        ids = dict(Customer.select(Customer.email_key, Customer.id)
-                   .where((Customer.workspace == self.ws) & Customer.email_key.in_([i["key"] for i in good]))
-                   .tuples())
-        events = [(self.ws.id, ids[i["key"]], "imported", self.actor.user_id, self.actor.name,
-                   f"bulk upload {self.upload.file_name}", now) for i in good]
+        # Read back by id range (the new rows are the highest ids); other workspaces' rows are skipped.
+        ids = {key: id_ for key, id_, ws in select("SELECT email_key, id, workspace_id FROM customer "
+                                                   "WHERE id > ?", (before,)) if ws == ws_id}
+        for item in good:
+            item["id"] = ids[item["key"]]
+        actor, actor_name = self.actor.user_id, self.actor.name
+        events = [(ws_id, i["id"], "imported", actor, actor_name, self.detail, now) for i in good]
         if self.upload.send_now:
-            self._invite(good, ids, now, events)
+            self._invite(good, now, events)
         insert_rows(Event, [Event.workspace, Event.customer, Event.kind, Event.actor, Event.actor_name,
                             Event.detail, Event.created_at], events)
 
-    def _invite(self, good: list[dict], ids: dict, now: dt.datetime, events: list) -> None:
+    def _invite(self, good: list[dict], now: dt.datetime, events: list) -> None:
+        ws_id, actor, actor_name = self.ws.id, self.actor.user_id, self.actor.name
         expires = now + dt.timedelta(days=self.ws.expiry_days)
-        tokens = {i["key"]: new_token() for i in good}
+        tokens = new_tokens(len(good))
+        before = last_id(Invitation)
+        # In digest order: the unique index on the digests is then written page by page, not at random.
         insert_rows(Invitation, [Invitation.workspace, Invitation.customer, Invitation.status,
                                  Invitation.token_hash, Invitation.inviter, Invitation.inviter_name,
                                  Invitation.approver, Invitation.approver_name, Invitation.decided_at,
                                  Invitation.created_at, Invitation.sent_at, Invitation.expires_at],
-                    [(self.ws.id, ids[i["key"]], Invitation.PENDING, tokens[i["key"]][1], self.actor.user_id,
-                      self.actor.name, self.actor.user_id, self.actor.name, now, now, now, expires)
-                     for i in good])
-        by_hash = dict(Invitation.select(Invitation.token_hash, Invitation.id)
-                       .where(Invitation.token_hash.in_([t[1] for t in tokens.values()])).tuples())
-        invitation_ids = {ids[key]: by_hash[token[1]] for key, token in tokens.items()}
-        when = f"{expires:%Y-%m-%d %H:%M} UTC"
-        outbox = []
-        for i in good:
-            customer_id = ids[i["key"]]
-            name = " ".join(p for p in (i["first"], i["last"]) if p)
-            outbox.append((self.ws.id, customer_id, invitation_ids[customer_id], "invitation", i["address"],
-                           {"customer_name": name, "customer_email": i["address"],
-                            "workspace_name": self.ws.display_name,
-                            "link_path": f"/i/{tokens[i['key']][0]}", "inviter_name": self.actor.label,
-                            "expires_at": when, "expiry_days": self.ws.expiry_days},
-                           f"<{uuid.uuid4().hex}@invitebot>", OutboxEmail.QUEUED, now, now))
-            events.append((self.ws.id, customer_id, "sent", self.actor.user_id, self.actor.name,
-                           "bulk upload", now))
+                    sorted(((ws_id, i["id"], Invitation.PENDING, digest, actor, actor_name, actor, actor_name,
+                             now, now, now, expires) for i, (_, digest) in zip(good, tokens)),
+                           key=lambda row: row[3]))
+        invitation_ids = {customer: id_ for customer, id_, ws in select(
+            "SELECT customer_id, id, workspace_id FROM invitation WHERE id > ?", (before,)) if ws == ws_id}
+        # The same context as outbox.enqueue gives an invitation email; the parts every row shares are
+        # encoded once.
+        contexts = json_objects(
+            {"workspace_name": self.ws.display_name, "inviter_name": self.actor.label,
+             "expires_at": f"{expires:%Y-%m-%d %H:%M} UTC", "expiry_days": self.ws.expiry_days},
+            ("customer_name", "customer_email", "link_path"),
+            ((i["name"], i["address"], f"/i/{token}") for i, (token, _) in zip(good, tokens)))
         insert_rows(OutboxEmail, [OutboxEmail.workspace, OutboxEmail.customer, OutboxEmail.invitation,
                                   OutboxEmail.kind, OutboxEmail.to_address, OutboxEmail.context,
                                   OutboxEmail.message_id, OutboxEmail.status, OutboxEmail.next_attempt_at,
-                                  OutboxEmail.created_at], outbox)
+                                  OutboxEmail.created_at],
+                    [(ws_id, i["id"], invitation_ids[i["id"]], "invitation", i["address"], context, message_id,
+                      OutboxEmail.QUEUED, now, now)
+                     for i, context, message_id in zip(good, contexts, _message_ids(len(good)))])
+        events.extend((ws_id, i["id"], "sent", actor, actor_name, "bulk upload", now) for i in good)
+
+
+def _message_ids(count: int) -> list[str]:
+    """Unique Message-IDs in increasing order (a time prefix, then 80 random bits), so the unique index
+    on them grows at its end instead of taking a random page per row."""
+    stamp = f"{time.time_ns():016x}"
+    noise = secrets.token_hex(10 * count)
+    return [f"<{stamp}{n:06x}{noise[20 * n:20 * n + 20]}@invitebot>" for n in range(count)]
+
+
+def _memoise_domain_checks() -> None:
+    """email-validator checks the part after the @ of every address from scratch, and that is most of
+    its time; in a customer file a few domains repeat on most rows. That check is a pure function of
+    its arguments, so its results are kept (bounded): the same answers and errors, computed once per
+    domain. (Errors are not kept: an invalid domain is checked, and refused, each time.)"""
+    module = sys.modules.get("email_validator.validate_email")
+    check = getattr(module, "validate_email_domain_name", None)
+    if check is None or getattr(check, "memoised_by_invitebot", False):
+        return
+    cached = functools.lru_cache(maxsize=4096)(check)
+
+    @functools.wraps(check)
+    def memoised(domain, *args, **kwargs):
+        return dict(cached(domain, *args, **kwargs))  # a copy: the caller owns its result
+    memoised.memoised_by_invitebot = True
+    module.validate_email_domain_name = memoised
+
+
+_memoise_domain_checks()
 
 
 def succeeded_rows(upload: Upload) -> Iterator[list[str]]:

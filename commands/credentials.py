@@ -1,6 +1,7 @@
 """Invitation tokens and customer passwords (R5)."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import secrets
@@ -25,6 +26,15 @@ def new_token() -> tuple[str, str]:
     """A fresh link token and the digest that is stored instead of it."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     return token, token_digest(token)
+
+
+def new_tokens(count: int) -> list[tuple[str, str]]:
+    """`count` fresh tokens and their digests, as new_token makes them, from one read of the OS's
+    random source."""
+    raw = secrets.token_bytes(TOKEN_BYTES * count)
+    tokens = [base64.urlsafe_b64encode(raw[i:i + TOKEN_BYTES]).rstrip(b"=").decode("ascii")
+              for i in range(0, len(raw), TOKEN_BYTES)]
+    return [(token, token_digest(token)) for token in tokens]
 
 
 def token_digest(token: str) -> str:

@@ -122,9 +122,11 @@ def list_customers(actor: Actor, status: str | None = None, page: int = 1,
     pages = max(1, math.ceil(total / per_page))
     page = max(1, int(page))
     rows = []
-    for c in query.order_by(Customer.created_at.desc(), Customer.id.desc()).paginate(page, per_page):
-        inv = c.latest if getattr(c, "latest", None) and c.latest.id else None
-        rows.append(ListRow(customer=c, label=label_of(c, inv), invitation=inv))
+    if page <= pages:  # past the end there is nothing to read (and a typed page number such as
+        # 99999999999999999999 would overflow the database's integers)
+        for c in query.order_by(Customer.created_at.desc(), Customer.id.desc()).paginate(page, per_page):
+            inv = c.latest if getattr(c, "latest", None) and c.latest.id else None
+            rows.append(ListRow(customer=c, label=label_of(c, inv), invitation=inv))
     return ListView(rows=rows, page=page, pages=pages, total=total,
                     status=LABELS[word] if word else None)
 

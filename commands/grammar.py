@@ -8,7 +8,7 @@ MAX_TEXT = 3000
 
 USAGE = """*{cmd}* — invite customers to the portal and keep track of them.
 • `{cmd}` — open the invite form
-• `{cmd} customer@example.com [name…] [account:<no>] [job:<ref>]` — invite (admins) or ask for approval (agents)
+• `{cmd} customer@example.com [name…] [account:&lt;no&gt;] [job:&lt;ref&gt;]` — invite (admins) or ask for approval (agents)
 • `{cmd} status [email]` — where an invitation stands, with its history
 • `{cmd} list [status] [page]` — invitations; status is one of not-enrolled, requested, invited, enrolled, expired, suspended
 • `{cmd} resend [email, email…]` · `{cmd} resend all` — send fresh links
@@ -88,7 +88,7 @@ def parse(text: str | None) -> Request:
     if head == "list":
         req = Request("list")
         for word in rest:
-            if word.isdigit():
+            if word.isascii() and word.isdigit():  # not "²" or "٣": str.isdigit() takes them, int() does not
                 req.page = max(1, int(word))
             elif req.status is None:
                 req.status = word

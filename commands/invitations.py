@@ -207,7 +207,8 @@ def approve(actor: Actor, invitation_id: int) -> Outcome:
         history.record(inv.customer, "approved", actor=actor.user_id, actor_name=actor.name,
                        invitation=inv)
         # R15: a customer who signed up is sent the sign-up confirmation, not an invitation.
-        state = send_link(inv, actor, email_kind="signup_confirmation" if inv.inviter == SIGNUP else None)
+        signed_up = inv.inviter == SIGNUP and Customer.enrolled_elsewhere(inv.workspace, inv.customer.email_key) is None
+        state = send_link(inv, actor, email_kind="signup_confirmation" if signed_up else None)
     return Outcome(f"Approved: {inv.customer.email} was invited by {actor.label}. "
                    + _sent_message(inv, state), state="approved", invitation=inv, customer=inv.customer)
 

@@ -100,6 +100,8 @@ def mark_failed(row: OutboxEmail, error: str) -> None:
             customer = Customer.get_by_id(row.customer_id)
             history.record(customer, "delivery_failed", actor=SYSTEM, invitation=row.invitation_id,
                            detail=f"{row.kind} email to {row.to_address}: {error[:300]}")
+    # The caller passes this row on to tell the inviter (delivery_failed_dm): it must say why.
+    row.status, row.last_error = OutboxEmail.FAILED, error[:1000]
 
 
 def failed_for(customer: Customer) -> list[OutboxEmail]:

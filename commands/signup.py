@@ -128,6 +128,9 @@ def _ask(ws: Workspace, name: str, email: str, account: str, *, approval: bool, 
     name = inputs.text(name, what="name", limit=inputs.MAX_NAME, field="name")
     account = inputs.text(account, what="account number", limit=inputs.MAX_REF, field="account") or None
     robot = _robot(ws)
+    # R3: someone with an account in another workspace gets the welcome email (log in with the
+    # password you have), not the confirmation that asks them to choose a new one.
+    kind = None if Customer.enrolled_elsewhere(ws, address.key) is not None else "signup_confirmation"
     customer = Customer.find(ws, address.key)
     if customer is not None:
         if customer.suspended:
@@ -138,7 +141,7 @@ def _ask(ws: Workspace, name: str, email: str, account: str, *, approval: bool, 
         open_inv = Invitation.open_for(customer)
         if open_inv is not None and open_inv.status == Invitation.PENDING:
             # The loop seed 000 warns about: finish the invitation they already have.
-            replace_link(open_inv, robot, email_kind="signup_confirmation")
+            replace_link(open_inv, robot, email_kind=kind)
             return
         if open_inv is not None:
             return  # already waiting for an admin
@@ -154,7 +157,7 @@ def _ask(ws: Workspace, name: str, email: str, account: str, *, approval: bool, 
         inv.save()
         history.record(customer, "requested", actor=CUSTOMER, invitation=inv, detail=f"through the {via}")
     else:
-        send_link(inv, robot, email_kind="signup_confirmation")
+        send_link(inv, robot, email_kind=kind)
 
 
 def unannounced_requests(limit: int = 50) -> list[Invitation]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -34,15 +34,37 @@ MAX_BODY = 10_000
 
 SANDBOX = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True,
                                lstrip_blocks=True)
+SANDBOX.globals.clear()  # range, lipsum, cycler… are not placeholders
+
+# What a template may use: text, placeholders, {% if %} (comparisons, and/or/not, tests), `~` and a
+# few filters that cannot make the text much longer. The sandbox keeps Python's internals out of
+# reach but not `{{ link.center(999999999) }}`, `'x' * 10**9` or nested loops, which would tie up the
+# server while it checks or previews the template; so those constructs are refused before rendering.
+FILTERS = ("upper", "lower", "title", "capitalize", "trim", "default")
+_ALLOWED = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.If,
+            nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.CondExpr, nodes.Concat,
+            nodes.Filter, nodes.Test, nodes.Keyword)
+_REFUSED = (((nodes.For,), "a loop ({% for %})"), ((nodes.Macro, nodes.CallBlock), "a macro"),
+            ((nodes.Assign, nodes.AssignBlock), "{% set %}"), ((nodes.Call,), "a function or method call"),
+            ((nodes.Getattr, nodes.Getitem, nodes.Slice), "attribute or item access (like .name or [0])"),
+            ((nodes.BinExpr, nodes.UnaryExpr), "arithmetic"),
+            ((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends), "another template"))
 
 
 def _check_one(source: str, field: str, what: str) -> None:
     try:
         parsed = SANDBOX.parse(source)
     except TemplateSyntaxError as exc:
-        raise InvalidInput(f"The {what} has a template error on line {exc.lineno}: {exc.message}. "
+        problem = (exc.message or "").rstrip(".")
+        raise InvalidInput(f"The {what} has a template error on line {exc.lineno}: {problem}. "
                            "Placeholders look like {{ customer_name }}.", field=field) from None
-    unknown = sorted(meta.find_undeclared_variables(parsed) - set(PLACEHOLDERS))
+    refused = _unsupported(parsed)
+    if refused:
+        raise InvalidInput(f"The {what} uses {refused}, which email templates do not support. Use the "
+                           "placeholders, {% if %}…{% endif %}, ~ to join text and the filters "
+                           + ", ".join(FILTERS) + ".", field=field)
+    unknown = sorted((meta.find_undeclared_variables(parsed)
+                      | {n.name for n in parsed.find_all(nodes.Name)}) - set(PLACEHOLDERS))
     if unknown:
         raise InvalidInput(f"The {what} uses unknown placeholder(s): {', '.join(unknown)}. Available: "
                            + ", ".join(sorted(PLACEHOLDERS)) + ".", field=field)
@@ -53,6 +75,17 @@ def _check_one(source: str, field: str, what: str) -> None:
                            "placeholders can be used).", field=field) from None
     except (UndefinedError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise InvalidInput(f"The {what} cannot be rendered: {exc}.", field=field) from None
+
+
+def _unsupported(parsed) -> str | None:
+    for node in parsed.find_all(nodes.Node):
+        if isinstance(node, nodes.Filter) and node.name not in FILTERS + ("d",):
+            return f"the filter {node.name}"
+        if isinstance(node, _ALLOWED):
+            continue
+        return next((what for kinds, what in _REFUSED if isinstance(node, kinds)),
+                    f"an unsupported construct ({type(node).__name__})")
+    return None
 
 
 def check(subject: str, body: str) -> None:

@@ -122,7 +122,8 @@ class Upload(BaseModel):
 class Customer(BaseModel):
     """A person outside Slack, known by email; unique per workspace (R1)."""
 
-    workspace = pw.ForeignKeyField(Workspace, backref="customers", on_delete="CASCADE")
+    # No index of its own: both composite indexes below start with it (migration 005).
+    workspace = pw.ForeignKeyField(Workspace, backref="customers", on_delete="CASCADE", index=False)
     email = pw.CharField(max_length=320)
     email_key = pw.CharField(max_length=320)  # lower-cased normalised address: the identity
     name = pw.CharField(max_length=200, default="")
@@ -137,7 +138,8 @@ class Customer(BaseModel):
     created_at = pw.DateTimeField()
 
     class Meta:
-        indexes = ((("workspace", "email_key"), True),
+        # Address first: it also serves look-ups by address across workspaces (login, R3).
+        indexes = ((("email_key", "workspace"), True),
                    (("workspace", "account_number", "role"), False))
 
     @classmethod
@@ -182,7 +184,8 @@ class Invitation(BaseModel):
     OPEN = (REQUESTED, PENDING)
     STATES = (REQUESTED, PENDING, ACCEPTED, EXPIRED, REVOKED, DENIED, REPLACED)
 
-    workspace = pw.ForeignKeyField(Workspace, backref="invitations", on_delete="CASCADE")
+    # No index of its own: the composite indexes below start with it (migration 005).
+    workspace = pw.ForeignKeyField(Workspace, backref="invitations", on_delete="CASCADE", index=False)
     customer = pw.ForeignKeyField(Customer, backref="invitations", on_delete="CASCADE")
     status = pw.CharField(max_length=16)
     token_hash = pw.CharField(max_length=64, null=True, unique=True)
@@ -267,14 +270,14 @@ class Event(BaseModel):
              "reminded", "resent", "revoked", "expired", "suspended", "reinstated", "imported",
              "access_changed")
 
-    workspace = pw.ForeignKeyField(Workspace, on_delete="CASCADE")
+    workspace = pw.ForeignKeyField(Workspace, on_delete="CASCADE", index=False)  # not queried (005)
     customer = pw.ForeignKeyField(Customer, backref="events", on_delete="CASCADE")
     invitation = pw.ForeignKeyField(Invitation, null=True, on_delete="SET NULL")
     kind = pw.CharField(max_length=24)
     actor = pw.CharField(max_length=32)  # Slack user id, "customer" or "system"
     actor_name = pw.CharField(max_length=200, default="")
     detail = pw.TextField(default="")
-    created_at = pw.DateTimeField(index=True)
+    created_at = pw.DateTimeField()
 
     @classmethod
     def timeline(cls, customer: Customer):
@@ -288,7 +291,7 @@ class OutboxEmail(BaseModel):
     SENT = "sent"
     FAILED = "failed"
 
-    workspace = pw.ForeignKeyField(Workspace, on_delete="CASCADE")
+    workspace = pw.ForeignKeyField(Workspace, on_delete="CASCADE", index=False)  # not queried (005)
     customer = pw.ForeignKeyField(Customer, null=True, on_delete="SET NULL")
     invitation = pw.ForeignKeyField(Invitation, null=True, on_delete="SET NULL")
     kind = pw.CharField(max_length=32)          # template name
@@ -314,7 +317,8 @@ class OutboxEmail(BaseModel):
 class UploadRow(BaseModel):
     """A row of an upload that did not succeed (failed or skipped), kept for the failed-rows file."""
 
-    upload = pw.ForeignKeyField(Upload, backref="problem_rows", on_delete="CASCADE")
+    upload = pw.ForeignKeyField(Upload, backref="problem_rows", on_delete="CASCADE",
+                                index=False)  # served by (upload, row_number) below
     row_number = pw.IntegerField()
     outcome = pw.CharField(max_length=10)  # failed, skipped
     account_number = pw.TextField(default="")

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.approvals import post_request_with
 from bot.slack.people import Directory
 from bot.slack.views import notices as views
+from commands.actor import SIGNUP, SYSTEM
 from jobs.tasks import ChannelUnavailable
 from storage.models import Invitation, OutboxEmail
 
@@ -22,8 +23,9 @@ class SlackNotices:
         self.directory = Directory(client)
 
     def expired(self, invitation: Invitation) -> None:
-        if invitation.inviter and invitation.inviter != "system":
-            self.client.chat_postMessage(channel=invitation.inviter, **views.expired_dm(invitation))
+        who = _person_to_tell(invitation)
+        if who:
+            self.client.chat_postMessage(channel=who, **views.expired_dm(invitation))
 
     def digest_part(self, digest, part: int, invitations: list) -> None:
         try:
@@ -45,5 +47,13 @@ class SlackNotices:
 
     def delivery_failed(self, row: OutboxEmail) -> None:
         invitation = Invitation.get_or_none(Invitation.id == row.invitation_id) if row.invitation_id else None
-        if invitation and invitation.inviter and invitation.inviter != "system":
-            self.client.chat_postMessage(channel=invitation.inviter, **views.delivery_failed_dm(row))
+        who = _person_to_tell(invitation) if invitation else None
+        if who:
+            self.client.chat_postMessage(channel=who, **views.delivery_failed_dm(row))
+
+
+def _person_to_tell(invitation: Invitation) -> str | None:
+    """The inviter; for a customer's own sign-up (no Slack inviter) the admin who approved it."""
+    if invitation.inviter == SIGNUP:
+        return invitation.approver
+    return invitation.inviter if invitation.inviter and invitation.inviter != SYSTEM else None

@@ -153,11 +153,17 @@ def status_message(view) -> dict:
     lines.append(f"Role: {'account admin' if c.role == 'admin' else 'member'}"
                  + (f" of account {escape(c.account_number)}" if c.account_number else ""))
     lines.append("Access: " + (", ".join(c.access_areas) if c.access_areas else "none"))
-    timeline = []
-    for e in view.timeline[-40:]:
+    timeline, room = [], MAX_TEXT - 100
+    for e in reversed(view.timeline[-40:]):  # the newest entries matter most; never cut one in half
         who = "" if e.actor in ("system", "customer") else f" by <@{e.actor}>"
         detail = f": {escape(e.detail[:200])}" if e.detail else ""
-        timeline.append(f"• {slack_date(e.created_at)} — {e.kind.replace('_', ' ')}{who}{detail}")
+        entry = f"• {slack_date(e.created_at)} — {e.kind.replace('_', ' ')}{who}{detail}"
+        if len(entry) + 1 > room:
+            break
+        room -= len(entry) + 1
+        timeline.insert(0, entry)
+    if timeline and len(timeline) < len(view.timeline):
+        timeline.insert(0, f"_{len(view.timeline) - len(timeline)} earlier entries not shown_")
     blocks = [section("\n".join(lines))]
     if timeline:
         blocks.append(section("*History*\n" + "\n".join(timeline)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.slack import ids
 from bot.slack.payloads import Ref
 from bot.slack.views.messages import actions, button, context, escape, section, slack_date
+from commands.actor import SIGNUP
 
 
 def expired_dm(invitation) -> dict:
@@ -23,7 +24,8 @@ def digest_message(digest, part: int, invitations: list) -> dict:
             + (f" — part {part + 1} of {parts}" if parts > 1 else ""))
     blocks = [section(head)]
     for inv in invitations:
-        blocks.append(section(f"*{escape(inv.customer.email)}* — invited by <@{inv.inviter}> "
+        by = f"from {escape(inv.inviter_name)}" if inv.inviter == SIGNUP else f"invited by <@{inv.inviter}>"
+        blocks.append(section(f"*{escape(inv.customer.email)}* — {by} "
                               f"{slack_date(inv.created_at)}" + (" · opened" if inv.opened_at else ""),
                               button("Resend", ids.RESEND, Ref(e=inv.customer.email))))
     if part == parts - 1:

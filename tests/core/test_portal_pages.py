@@ -1,0 +1,212 @@
+"""The customer's pages over real HTTP: branding, CSRF, dead links, login, headers, cookies, rate limits."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from bot.browser import Browser, Page
+from bot.config import Config
+from bot.server import ThreadServer
+from commands import customers, enrolment, invitations
+from commands.clock import clock
+from storage.models import Customer, Invitation
+
+from support import BRAND, PASSWORD, branded_workspace, counts, invite_and_enrol, queued_token
+
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@pytest.fixture(autouse=True)
+def workspace(db):
+    return branded_workspace()
+
+
+def page(response: requests.Response) -> Page:
+    return Page(response.status_code, response.text)
+
+
+def invited(admin, email: str = "pat@example.com", **args) -> str:
+    invitations.invite(admin, email, **args)
+    return queued_token(email)
+
+
+def test_registration_page_is_branded_with_the_workspace_name(portal, admin):
+    token = invited(admin)
+    shown = page(requests.get(f"{portal.url}/i/{token}"))
+    assert (shown.status, shown.title) == (200, "Set up your account")
+    assert f"<title>Set up your account · {BRAND}</title>" in shown.body
+    assert f'<span class="brand-name">{BRAND}</span>' in shown.body
+    assert f"{BRAND} invited you to its customer portal." in shown.text
+    assert shown.csrf_token
+
+
+@pytest.mark.parametrize("csrf", ["missing", "wrong", "from another browser"])
+def test_registration_without_the_forms_own_csrf_token_is_refused_and_changes_nothing(portal, admin, csrf):
+    token = invited(admin)
+    link = f"{portal.url}/i/{token}"
+    browser = requests.Session()
+    browser.get(link)
+    fields = {"name": "Pat", "password": PASSWORD, "password2": PASSWORD}
+    if csrf == "wrong":
+        fields["csrf_token"] = "IjEyMzQ1Njc4OTAi.ZZZZZZ.not-a-real-signature"
+    elif csrf == "from another browser":
+        fields["csrf_token"] = Browser().get(link).csrf_token
+    before = counts()
+    refused = page(browser.post(link, data=fields))
+    assert (refused.status, refused.title) == (400, "This form has expired")
+    assert "Go back, reload the page and submit it again." in refused.text
+    assert counts() == before
+    assert not Customer.get().is_enrolled and Invitation.get().status == "pending"
+
+
+def test_login_without_a_csrf_token_is_refused(portal, admin):
+    invite_and_enrol(admin, "pat@example.com")
+    refused = page(requests.post(f"{portal.url}/login", data={"email": "pat@example.com",
+                                                               "password": PASSWORD}))
+    assert (refused.status, refused.title) == (400, "This form has expired")
+    assert "Signed in" not in refused.body
+
+
+def _replaced(admin, token):
+    invitations.resend(admin, "pat@example.com")
+    return token
+
+
+def _revoked(admin, token):
+    invitations.revoke(admin, "pat@example.com")
+    return token
+
+
+def _expired(admin, token):
+    clock.advance(days=8)
+    return token
+
+
+def _used(admin, token):
+    enrolment.accept(token, "Pat", PASSWORD, PASSWORD)
+    return token
+
+
+@pytest.mark.parametrize("make_dead, title, says", [
+    (_replaced, "A newer invitation was sent", "Use the link in the most recent invitation email"),
+    (_revoked, "This invitation was withdrawn", "contact the person who invited you"),
+    (_expired, "This invitation has expired", "Ask the person who invited you to send a new one."),
+    (_used, "This invitation was already used", "Log in with your email address and password."),
+    (lambda admin, token: "A" * 43, "This link is not valid", "Check that you copied the whole link"),
+    (lambda admin, token: token[:30], "This link is not valid", "Check that you copied the whole link"),
+], ids=["replaced", "revoked", "expired", "used", "unknown", "truncated"])
+def test_each_dead_link_has_its_own_page_that_does_not_show_the_customers_email(
+        portal, admin, make_dead, title, says):
+    token = make_dead(admin, invited(admin, name="Pat Customer"))
+    shown = page(requests.get(f"{portal.url}/i/{token}"))
+    assert (shown.status, shown.title) == (410, title)
+    assert says in shown.text
+    assert "pat@example.com" not in shown.body and "Pat Customer" not in shown.body
+
+
+def test_posting_to_a_used_link_with_a_valid_form_shows_the_used_page(portal, admin):
+    token = invited(admin)
+    link = f"{portal.url}/i/{token}"
+    browser = Browser()
+    form = browser.get(link)
+    enrolment.accept(token, "Pat", PASSWORD, PASSWORD)  # accepted in another tab meanwhile
+    shown = browser.post(link, {"csrf_token": form.csrf_token, "name": "Pat",
+                                "password": "other-password-7", "password2": "other-password-7"})
+    assert (shown.status, shown.title) == (410, "This invitation was already used")
+
+
+def test_wrong_password_and_unknown_email_get_the_same_refusal(portal, admin):
+    invite_and_enrol(admin, "pat@example.com")
+    wrong = Browser().submit(f"{portal.url}/login", {"email": "pat@example.com",
+                                                     "password": "not-the-password"})
+    unknown = Browser().submit(f"{portal.url}/login", {"email": "nobody@example.com",
+                                                       "password": PASSWORD})
+    assert wrong.status == unknown.status == 401
+    assert wrong.text == unknown.text
+    assert "That email and password do not match an account. Check both and try again" in wrong.text
+
+
+def test_suspended_customer_logging_in_sees_the_note(portal, admin):
+    invite_and_enrol(admin, "pat@example.com")
+    customers.suspend(admin, "pat@example.com", "Invoices overdue: call 555-0100")
+    shown = Browser().submit(f"{portal.url}/login", {"email": "pat@example.com", "password": PASSWORD})
+    assert (shown.status, shown.title) == (403, "Access suspended")
+    assert f"Your access to {BRAND}'s portal has been suspended." in shown.text
+    assert "Invoices overdue: call 555-0100" in shown.text
+
+
+def test_signed_in_page_lists_the_customers_access_areas_and_role(portal, admin):
+    token = invited(admin, account="ACME-1", access=["Inspection reports", "Invoicing / payments"])
+    browser = Browser()
+    enrolled = browser.submit(f"{portal.url}/i/{token}", {"name": "Pat", "password": PASSWORD,
+                                                         "password2": PASSWORD})
+    assert (enrolled.status, enrolled.title) == (200, "You are enrolled")
+    shown = browser.submit(f"{portal.url}/login", {"email": "PAT@example.com", "password": PASSWORD})
+    assert (shown.status, shown.title) == (200, "Signed in")
+    assert "Role: account admin of account ACME-1" in shown.text
+    assert "You can see: Inspection reports Invoicing / payments" in shown.text
+    assert "Proposals" not in shown.text
+
+
+def test_every_page_carries_the_security_headers(portal, admin):
+    token = invited(admin)
+    responses = [requests.get(f"{portal.url}{path}") for path in
+                 ("/login", f"/i/{token}", "/i/not-a-token", "/healthz", "/no-such-page")]
+    responses.append(requests.post(f"{portal.url}/login", data={}))
+    assert [r.status_code for r in responses] == [200, 200, 410, 200, 404, 400]
+    for response in responses:
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers.get(name) == value, (response.url, name)
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_session_cookie_is_http_only_and_same_site(portal):
+    cookie = requests.get(f"{portal.url}/login").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http in this test: a Secure cookie would never come back
+
+
+def test_session_cookie_is_secure_when_the_public_url_is_https(db_url):
+    from bot.web import create_app
+    app = create_app(Config.from_env({"DATABASE_URL": db_url, "PUBLIC_URL": "https://portal.example.com",
+                                      "SLACK_SIGNING_SECRET": "test-signing-secret"}))
+    cookie = app.test_client().get("/login", base_url="https://portal.example.com").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.fixture
+def strict_portal(db_url):
+    """The app with its default rate limits (the `portal` fixture raises them for the other tests)."""
+    from bot.web import create_app
+    app = create_app(Config.from_env({"DATABASE_URL": db_url, "SLACK_SIGNING_SECRET": "test-signing-secret"}))
+    with ThreadServer(app) as server:
+        yield server
+
+
+def test_link_pages_are_rate_limited_with_a_friendly_page(strict_portal):
+    statuses = [requests.get(f"{strict_portal.url}/i/{'B' * 43}").status_code for _ in range(31)]
+    assert statuses == [410] * 30 + [429]
+    shown = page(requests.get(f"{strict_portal.url}/i/{'B' * 43}"))
+    assert (shown.status, shown.title) == (429, "Too many attempts")
+    assert "Please wait a minute before trying again." in shown.text
+
+
+def test_login_attempts_are_rate_limited_with_a_friendly_page(strict_portal):
+    browser = requests.Session()
+    csrf = page(browser.get(f"{strict_portal.url}/login")).csrf_token
+    statuses = [browser.post(f"{strict_portal.url}/login",
+                             data={"csrf_token": csrf, "email": "pat@example.com",
+                                   "password": f"guess-number-{n}"}).status_code for n in range(11)]
+    assert statuses == [401] * 10 + [429]
+    shown = page(browser.get(f"{strict_portal.url}/login"))
+    assert shown.status == 200  # only the attempts are limited, not the form
+
+
+def test_healthz_says_ok(portal):
+    response = requests.get(f"{portal.url}/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
