@@ -10,7 +10,7 @@ from commands.actor import SYSTEM, Actor
 from commands.clock import clock
 from commands.invitations import replace_link
 from storage.db import atomic
-from storage.models import Customer, Invitation, ReminderLog, Workspace
+from storage.models import Customer, DueReminder, Invitation, ReminderLog, Workspace
 
 DIGEST_BLOCK_BUDGET = 45  # invitations per digest message (Slack allows 50 blocks)
 
@@ -65,7 +65,7 @@ class Digest:
     workspace: Workspace
     channel: str | None
     day: dt.date
-    invitations: list[Invitation]
+    invitations: list[DueReminder]  # light rows, not models (storage.models.DueReminder)
 
     @property
     def done_key(self) -> str:
