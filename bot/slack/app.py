@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler,
                                                    RateLimitErrorRetryHandler,
@@ -32,7 +33,12 @@ def web_client(config: Config) -> WebClient:
 def build_app(config: Config) -> App:
     config.require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
     client = web_client(config)
-    app = App(signing_secret=config.signing_secret, client=client,
+    def authorize(enterprise_id, team_id, logger):
+        # One workspace, one bot token: nothing to ask Slack (Bolt's default calls auth.test inside
+        # the first request of each worker, before the ack).
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=config.bot_token)
+
+    app = App(signing_secret=config.signing_secret, client=client, authorize=authorize,
               process_before_response=True,  # the ack is the HTTP response; no 10 ms polling
               token_verification_enabled=False)
 
