@@ -16,7 +16,7 @@ from commands.clock import clock
 from commands.errors import Conflict
 from commands.invitations import workspace_of
 from storage.db import database, open_database
-from storage.models import Customer, Event, Invitation, OutboxEmail, Upload, UploadRow
+from storage.models import Customer, Invitation, OutboxEmail, Upload, UploadRow
 
 from bulk.conftest import cli, cli_process, counts, generated_rows, write_csv
 from conftest import TEAM
