@@ -21,6 +21,7 @@ from bot.server import ThreadServer
 from commands import bulk
 from storage.models import Customer, Event, Invitation, OutboxEmail, Upload, UploadRow
 
+from slackkit import bolt_executor  # noqa: F401 (re-exported)
 from conftest import TEAM
 
 HEADER = ["Account Number", "Customer Email", "Customer First Name", "Customer Last Name"]
@@ -148,15 +149,6 @@ class SlackSide:
         barrier.wait()
 
 
-def _bolt_executor(flask_app):
-    view = flask_app.view_functions["slack_events"]
-    for cell in view.__closure__ or ():
-        runner = getattr(getattr(cell.cell_contents, "app", None), "_listener_runner", None)
-        if runner is not None:
-            return runner.listener_executor
-    raise AssertionError("could not find Bolt's listener executor behind /slack/events")
-
-
 @contextlib.contextmanager
 def running_app(db_url: str):
     from bot.web import create_app
@@ -170,7 +162,7 @@ def running_app(db_url: str):
                                   "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN,
                                   "SLACK_API_URL": slack.api_url})
         app = create_app(config)
-        executor = _bolt_executor(app)
+        executor = bolt_executor(app)
         try:
             with ThreadServer(app, port=port) as server:
                 yield SlackSide(slack, SlackSim(server.url, SECRET, slack, team_id=TEAM), executor)

@@ -27,6 +27,7 @@ from commands.clock import clock
 from storage.db import session
 from storage.models import Workspace
 
+from slackkit import bolt_executor, buttons, visible_text  # noqa: F401 (re-exported)
 from conftest import TEAM, deliver
 
 SECRET = "signup-tests-signing-secret"
@@ -60,44 +61,6 @@ def link_in(message) -> str:
     found = re.search(r"(https?://\S+/i/[A-Za-z0-9_-]+)", text_part(message))
     assert found, f"no /i/ link in {message['Subject']!r}"
     return found.group(1)
-
-
-def visible_text(node) -> str:
-    """Every text a person can read in a Slack message or view."""
-    parts = []
-
-    def walk(value):
-        if isinstance(value, dict):
-            if value.get("type") in ("mrkdwn", "plain_text") and isinstance(value.get("text"), str):
-                parts.append(value["text"])
-            for child in value.values():
-                walk(child)
-        elif isinstance(value, list):
-            for child in value:
-                walk(child)
-
-    if isinstance(node.get("text"), str):
-        parts.append(node["text"])
-    walk(node.get("blocks") or [])
-    return "\n".join(parts)
-
-
-def buttons(node) -> dict[str, str]:
-    """action_id -> value of every button in a message or view."""
-    found = {}
-
-    def walk(value):
-        if isinstance(value, dict):
-            if value.get("type") == "button":
-                found[value["action_id"]] = value.get("value")
-            for child in value.values():
-                walk(child)
-        elif isinstance(value, list):
-            for child in value:
-                walk(child)
-
-    walk(node.get("blocks") or [])
-    return found
 
 
 def _state_of(element: dict, value) -> dict:
@@ -294,15 +257,6 @@ class Site:
         return Browser().submit(f"{self.url}/login", {"email": email, "password": password})
 
 
-def _bolt_executor(flask_app):
-    view = flask_app.view_functions["slack_events"]
-    for cell in view.__closure__ or ():
-        runner = getattr(getattr(cell.cell_contents, "app", None), "_listener_runner", None)
-        if runner is not None:
-            return runner.listener_executor
-    raise AssertionError("could not find Bolt's listener executor behind /slack/events")
-
-
 def _quick_to_stop(server: ThreadServer) -> ThreadServer:
     """Serve with a short poll interval, so stopping takes milliseconds rather than half a second."""
     server.thread = threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -336,7 +290,7 @@ def running_site(db_url: str, **overrides):
                                   "PUBLIC_URL": f"http://127.0.0.1:{port}", "SLACK_SIGNING_SECRET": SECRET,
                                   "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url})
         app = create_app(config, **overrides)
-        executor = _bolt_executor(app)
+        executor = bolt_executor(app)
         try:
             with _quick_to_stop(ThreadServer(app, port=port)) as server:
                 yield Site(slack, smtp, config, server, executor)

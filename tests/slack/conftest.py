@@ -23,6 +23,7 @@ from storage import schema
 from storage.db import database, open_database
 from storage.models import ALL_MODELS, Workspace
 
+from slackkit import bolt_executor, buttons, visible_text  # noqa: F401 (re-exported)
 from conftest import TEAM, _reset_postgres, deliver
 
 SECRET = "slack-signing-secret-for-tests"
@@ -30,42 +31,6 @@ CHANNEL = "C0GENERAL"
 ADMIN, ADMIN2, AGENT, AGENT2 = "U0ADMIN", "U0ADMIN2", "U0AGENT", "U0AGENT2"
 PEOPLE = {ADMIN: ("Ada Admin", True), ADMIN2: ("Bea Admin", True),
           AGENT: ("Sam Agent", False), AGENT2: ("Kim Agent", False)}
-
-
-def visible_text(message: dict) -> str:
-    """Everything a person can read in a message or view: its text and every text object in its blocks."""
-    parts = [message.get("text") or ""] if isinstance(message.get("text"), str) else []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
-                parts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message.get("blocks") or [])
-    return "\n".join(parts)
-
-
-def buttons(message: dict) -> dict[str, str]:
-    """action_id -> value of every button in a message or view."""
-    found = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "button":
-                found[node["action_id"]] = node.get("value")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message.get("blocks") or [])
-    return found
 
 
 def row_counts() -> dict[str, int]:
@@ -173,19 +138,6 @@ class SlackStack:
         return Workspace.for_team(TEAM, clock.now())
 
 
-def _bolt_executor(flask_app):
-    """The thread pool Bolt runs lazy listeners on, so each test can wait for its after-ack work.
-
-    Without this, work still running after a test could write into the next test's database.
-    """
-    view = flask_app.view_functions["slack_events"]
-    for cell in view.__closure__ or ():
-        runner = getattr(getattr(cell.cell_contents, "app", None), "_listener_runner", None)
-        if runner is not None:
-            return runner.listener_executor
-    raise AssertionError("could not find Bolt's listener executor behind /slack/events")
-
-
 def _wait_until_idle(executor, timeout: float = 30) -> None:
     """Return once every listener submitted so far has finished: occupy every worker at once."""
     workers = executor._max_workers
@@ -209,7 +161,7 @@ def running_stack(db_url: str, **env):
                                   "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN,
                                   "SLACK_API_URL": slack.api_url, **env})
         app = create_app(config)
-        executor = _bolt_executor(app)
+        executor = bolt_executor(app)
         try:
             with ThreadServer(app, port=port) as server:
                 yield SlackStack(slack, smtp, config, server, executor)
