@@ -32,10 +32,6 @@ def enqueue(kind: str, customer: Customer, context: dict, *,
 CLAIM_SECONDS = 120
 
 
-def due(limit: int = 100) -> list[OutboxEmail]:
-    return list(OutboxEmail.due(clock.now(), limit))
-
-
 def claim(limit: int = 100) -> list[OutboxEmail]:
     """Take up to `limit` due rows for this worker: they are pushed CLAIM_SECONDS into the future so
     other workers skip them; a worker that dies leaves them due again afterwards (at least once).

@@ -10,7 +10,7 @@ from commands.actor import SYSTEM, Actor
 from commands.clock import clock
 from commands.invitations import replace_link
 from storage.db import atomic
-from storage.models import Customer, DueReminder, Invitation, ReminderLog, Workspace
+from storage.models import DueReminder, Invitation, ReminderLog, Workspace
 
 DIGEST_BLOCK_BUDGET = 45  # invitations per digest message (Slack allows 50 blocks)
 
@@ -25,9 +25,7 @@ def expire_due(limit: int = 5000) -> list[Invitation]:
     done = []
     # Read them all first: a write transaction begun while this SELECT is still being read fails at
     # once on SQLite ("database is locked", no busy wait) when another process wrote meanwhile.
-    for inv in list(Invitation.select(Invitation, Customer).join(Customer)
-                    .where((Invitation.status == Invitation.PENDING) & (Invitation.expires_at <= now))
-                    .order_by(Invitation.expires_at).limit(limit)):
+    for inv in list(Invitation.due_for_expiry(now, limit)):
         with atomic():
             won = (Invitation.update(status=Invitation.EXPIRED)
                    .where((Invitation.id == inv.id) & (Invitation.status == Invitation.PENDING)).execute())

@@ -246,14 +246,11 @@ class Invitation(BaseModel):
                 .order_by(cls.created_at))
 
     @classmethod
-    def pending(cls, workspace: Workspace):
+    def due_for_expiry(cls, now: dt.datetime, limit: int):
+        """Pending invitations past their expiry, soonest first (status+expires_at index)."""
         return (cls.select(cls, Customer).join(Customer)
-                .where((cls.workspace == workspace) & (cls.status == cls.PENDING))
-                .order_by(cls.created_at))
-
-    @classmethod
-    def due_for_expiry(cls, now: dt.datetime):
-        return cls.select().where((cls.status == cls.PENDING) & (cls.expires_at <= now))
+                .where((cls.status == cls.PENDING) & (cls.expires_at <= now))
+                .order_by(cls.expires_at).limit(limit))
 
     @classmethod
     def due_for_reminder(cls, workspace: Workspace, sent_before: dt.datetime) -> list["DueReminder"]:

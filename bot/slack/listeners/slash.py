@@ -34,7 +34,7 @@ def slash(turn) -> None:
     if request.problem:
         turn.reply(msg.reply(f"{request.problem}\n\n{grammar.usage(turn.config.invite_command)}"))
         return
-    HANDLERS.get(request.verb, not_yet)(turn, request)
+    HANDLERS[request.verb](turn, request)  # the grammar only yields verbs that have a handler
 
 
 def _meta(turn) -> ModalContext:
@@ -131,11 +131,6 @@ def admins_(turn, request) -> None:
                  "Workspace owners and admins: " + (", ".join(f"<@{u}>" for u in slack_ids) or "none found"),
                  "Added to invitebot: " + (", ".join(f"<@{u}>" for u in app_ids) or "nobody yet")]
         turn.reply(msg.reply("\n".join(lines)))
-
-
-def not_yet(turn, request) -> None:
-    turn.reply(msg.reply(f"`{turn.config.invite_command} {request.verb}` is not available in this "
-                         "version yet. Type `help` to see what is."))
 
 
 HANDLERS = {
