@@ -99,7 +99,7 @@ def test_a_failed_email_to_a_signed_up_customer_is_told_to_the_admin_who_approve
 
 def test_the_digest_names_a_signed_up_customer_as_such_not_as_a_slack_user(app, clock):
     approved_sign_up(app)
-    workspace(reminder_channel="C0REMIND")
+    workspace(reminder_channel="C0REMIND", reminder_time="00:00")  # due whatever the hour of the run
     clock.advance(days=4)
 
     app.remind()
