@@ -1,24 +1,15 @@
-"""The customer's pages over real HTTP: branding, CSRF, dead links, login, headers, cookies, rate limits."""
+"""The customer's pages over real HTTP: branding, dead links, login and the signed-in page.
+(CSRF, headers, cookies and rate limits are in tests/security/test_web_hardening.py.)"""
 from __future__ import annotations
 
 import pytest
 import requests
 
 from bot.browser import Browser, Page
-from bot.config import Config
-from bot.server import ThreadServer
 from commands import customers, enrolment, invitations
 from commands.clock import clock
-from storage.models import Customer, Invitation
 
-from support import BRAND, PASSWORD, branded_workspace, counts, invite_and_enrol, queued_token
-
-SECURITY_HEADERS = {
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
+from support import BRAND, PASSWORD, branded_workspace, invite_and_enrol, queued_token
 
 @pytest.fixture(autouse=True)
 def workspace(db):
@@ -42,33 +33,6 @@ def test_registration_page_is_branded_with_the_workspace_name(portal, admin):
     assert f'<span class="brand-name">{BRAND}</span>' in shown.body
     assert f"{BRAND} invited you to its customer portal." in shown.text
     assert shown.csrf_token
-
-
-@pytest.mark.parametrize("csrf", ["missing", "wrong", "from another browser"])
-def test_registration_without_the_forms_own_csrf_token_is_refused_and_changes_nothing(portal, admin, csrf):
-    token = invited(admin)
-    link = f"{portal.url}/i/{token}"
-    browser = requests.Session()
-    browser.get(link)
-    fields = {"name": "Pat", "password": PASSWORD, "password2": PASSWORD}
-    if csrf == "wrong":
-        fields["csrf_token"] = "IjEyMzQ1Njc4OTAi.ZZZZZZ.not-a-real-signature"
-    elif csrf == "from another browser":
-        fields["csrf_token"] = Browser().get(link).csrf_token
-    before = counts()
-    refused = page(browser.post(link, data=fields))
-    assert (refused.status, refused.title) == (400, "This form has expired")
-    assert "Go back, reload the page and submit it again." in refused.text
-    assert counts() == before
-    assert not Customer.get().is_enrolled and Invitation.get().status == "pending"
-
-
-def test_login_without_a_csrf_token_is_refused(portal, admin):
-    invite_and_enrol(admin, "pat@example.com")
-    refused = page(requests.post(f"{portal.url}/login", data={"email": "pat@example.com",
-                                                               "password": PASSWORD}))
-    assert (refused.status, refused.title) == (400, "This form has expired")
-    assert "Signed in" not in refused.body
 
 
 def _replaced(admin, token):
@@ -150,61 +114,6 @@ def test_signed_in_page_lists_the_customers_access_areas_and_role(portal, admin)
     assert "Role: account admin of account ACME-1" in shown.text
     assert "You can see: Inspection reports Invoicing / payments" in shown.text
     assert "Proposals" not in shown.text
-
-
-def test_every_page_carries_the_security_headers(portal, admin):
-    token = invited(admin)
-    responses = [requests.get(f"{portal.url}{path}") for path in
-                 ("/login", f"/i/{token}", "/i/not-a-token", "/healthz", "/no-such-page")]
-    responses.append(requests.post(f"{portal.url}/login", data={}))
-    assert [r.status_code for r in responses] == [200, 200, 410, 200, 404, 400]
-    for response in responses:
-        for name, value in SECURITY_HEADERS.items():
-            assert response.headers.get(name) == value, (response.url, name)
-        csp = response.headers["Content-Security-Policy"]
-        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
-
-
-def test_session_cookie_is_http_only_and_same_site(portal):
-    cookie = requests.get(f"{portal.url}/login").headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert "Secure" not in cookie  # plain http in this test: a Secure cookie would never come back
-
-
-def test_session_cookie_is_secure_when_the_public_url_is_https(db_url):
-    from bot.web import create_app
-    app = create_app(Config.from_env({"DATABASE_URL": db_url, "PUBLIC_URL": "https://portal.example.com",
-                                      "SLACK_SIGNING_SECRET": "test-signing-secret"}))
-    cookie = app.test_client().get("/login", base_url="https://portal.example.com").headers["Set-Cookie"]
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-
-
-@pytest.fixture
-def strict_portal(db_url):
-    """The app with its default rate limits (the `portal` fixture raises them for the other tests)."""
-    from bot.web import create_app
-    app = create_app(Config.from_env({"DATABASE_URL": db_url, "SLACK_SIGNING_SECRET": "test-signing-secret"}))
-    with ThreadServer(app) as server:
-        yield server
-
-
-def test_link_pages_are_rate_limited_with_a_friendly_page(strict_portal):
-    statuses = [requests.get(f"{strict_portal.url}/i/{'B' * 43}").status_code for _ in range(31)]
-    assert statuses == [410] * 30 + [429]
-    shown = page(requests.get(f"{strict_portal.url}/i/{'B' * 43}"))
-    assert (shown.status, shown.title) == (429, "Too many attempts")
-    assert "Please wait a minute before trying again." in shown.text
-
-
-def test_login_attempts_are_rate_limited_with_a_friendly_page(strict_portal):
-    browser = requests.Session()
-    csrf = page(browser.get(f"{strict_portal.url}/login")).csrf_token
-    statuses = [browser.post(f"{strict_portal.url}/login",
-                             data={"csrf_token": csrf, "email": "pat@example.com",
-                                   "password": f"guess-number-{n}"}).status_code for n in range(11)]
-    assert statuses == [401] * 10 + [429]
-    shown = page(browser.get(f"{strict_portal.url}/login"))
-    assert shown.status == 200  # only the attempts are limited, not the form
 
 
 def test_healthz_says_ok(portal):

@@ -3,7 +3,6 @@ in `/invite status` and on the signed-in page. R3: someone already enrolled with
 the installation gets the welcome email and joins with the password they already have."""
 from __future__ import annotations
 
-import pytest
 
 from bot.browser import Browser
 from bot.slack import ids

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from itsdangerous import TimestampSigner
 
 from bot.browser import Browser

@@ -21,7 +21,7 @@ from bot.slack import ids
 from commands.clock import clock
 from storage import schema
 from storage.db import database, open_database
-from storage.models import ALL_MODELS, Workspace
+from storage.models import ALL_MODELS, Customer, Invitation, Workspace
 
 from slackkit import bolt_executor, buttons, visible_text  # noqa: F401 (re-exported)
 from conftest import TEAM, _reset_postgres, deliver
@@ -121,6 +121,19 @@ class SlackStack:
         return self.wait("chat.postMessage", where=lambda c: email in (c.args.get("text") or "")
                          and ids.APPROVE in buttons(c.args)
                          and (channel is None or c.args["channel"] == channel))[0]
+
+    def agent_request(self, email: str = "pat@example.com", channel: str = CHANNEL):
+        """An agent asks to invite `email`; the invitation and the approval request's buttons."""
+        self.command(AGENT, f"{email} Pat Quinn", channel=channel).reply()
+        posted = self.approval_request(email)
+        self.settle()  # the message's place is recorded once Slack has answered
+        invitation = Invitation.get(Invitation.customer == Customer.get(Customer.email == email))
+        return invitation, buttons(posted.args)
+
+    def click_request(self, user: str, action_id: str, invitation, value: str) -> Sent:
+        """`user` presses a button of the approval request message for `invitation`."""
+        return self.click(user, action_id, value, channel=invitation.request_message_channel,
+                          message_ts=invitation.request_message_ts)
 
     def dms_to(self, user: str) -> list[dict]:
         return [c.args for c in self.calls("chat.postMessage", lambda c: c.args.get("channel") == user)]

@@ -1,10 +1,12 @@
-"""Races: one link accepted by many at once (R5), and several processes writing one SQLite file."""
+"""Races: two admins approving one request at once (R4), one link accepted by many at once (R5), and
+several processes writing one SQLite file."""
 from __future__ import annotations
 
 import multiprocessing
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.slack import ids
 from commands import enrolment, invitations
 from commands.actor import Actor
 from commands.errors import Conflict
@@ -13,10 +15,42 @@ from storage.db import database, open_database
 from storage.models import Customer, Event, Invitation, OutboxEmail
 
 from conftest import TEAM
+from slack.conftest import ADMIN, ADMIN2, AGENT, visible_text
 from support import PASSWORD, branded_workspace, queued_token
 
 ACCEPTS = 50
 PROCESSES, INVITES_PER_PROCESS, THREADS_PER_PROCESS = 4, 200, 8
+
+
+def test_two_admins_approving_at_the_same_moment_make_one_decision(stack, db):
+    for n in range(3):  # a few rounds, so the race really happens at least once
+        email = f"race{n}@example.com"
+        invitation, request = stack.agent_request(email)
+        updates_before = len(stack.calls("chat.update"))
+        start = threading.Barrier(2)
+        statuses = []
+
+        def approve(admin):
+            start.wait()
+            statuses.append(stack.click_request(admin, ids.APPROVE, invitation, request[ids.APPROVE]).status)
+
+        threads = [threading.Thread(target=approve, args=(a,)) for a in (ADMIN, ADMIN2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [200, 200]
+
+        late = stack.wait("response_url", where=lambda c: f"request for {email} was already"
+                          in visible_text(c.args))[0].args
+        stack.settle()
+        winner = Invitation.get_by_id(invitation.id)
+        assert winner.status == "pending" and winner.approver in (ADMIN, ADMIN2)
+        assert f"was already approved by {winner.approver_name}" in visible_text(late)
+        assert Event.select().where((Event.kind == "approved") & (Event.customer == winner.customer)).count() == 1
+        assert OutboxEmail.select().where(OutboxEmail.to_address == email).count() == 1
+        assert len(stack.calls("chat.update")) == updates_before + 1
+        assert len([d for d in stack.dms_to(AGENT) if email in visible_text(d)]) == 1
 
 
 def test_fifty_simultaneous_accepts_of_one_link_enrol_the_customer_exactly_once(db_url, admin):
