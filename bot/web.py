@@ -128,6 +128,9 @@ def _mount_slack(app: Flask, config: Config, limiter: Limiter) -> None:
         signature = request.headers.get("X-Slack-Signature", "")
         if not (timestamp.isascii() and timestamp.isdigit() and signature
                 and verifier.is_valid(request.get_data(), timestamp, signature)):
+            # Never the body: a forged request may carry anything, and a real one carries people's data.
+            log.warning("refused a request to /slack/events from %s: missing, wrong or stale signature",
+                        request.remote_addr)
             return jsonify(error="invalid request signature"), 401
         return handler.handle(request)
 
