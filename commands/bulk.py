@@ -7,9 +7,7 @@ import functools
 import hashlib
 import os
 import secrets
-import socket
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from commands.clock import clock
 from commands.credentials import new_tokens
 from commands.errors import Conflict, InvalidInput
 from commands.export import neutralise
+from commands.holders import busy_elsewhere, holder
 from commands.invitations import require_admin, workspace_of
 from storage.bulk import bulk_session, insert_rows, json_objects, json_text, last_id, select, select_in
 from storage.db import atomic
@@ -41,12 +40,6 @@ _REQUIRED = {"account": "Account Number", "email": "Customer Email"}
 _DELIMITERS = (",", ";", "\t")
 SAMPLE_BYTES = 64 * 1024
 BATCH = 5000  # rows per transaction: fewer, larger commits rewrite fewer index pages
-STALE = dt.timedelta(seconds=60)  # no heartbeat for this long: the holder on another host is gone
-
-
-def _holder() -> str:
-    """host:pid:thread running an import (the Slack app runs uploads on threads of one process)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 @dataclass(frozen=True)
@@ -131,21 +124,6 @@ def _checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _holder_alive(holder: str) -> bool:
-    """False only when we can tell the process that ran the upload is gone (same host, no such pid)."""
-    host, _, pid = holder.partition(":")
-    pid = pid.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
-
-
 def _resumable(ws: Workspace, checksum: str) -> Upload | None:
     """An unfinished upload of the same file whose process is gone: continue it (exactly once)."""
     upload = (Upload.select().where((Upload.workspace == ws) & (Upload.checksum == checksum)
@@ -153,10 +131,7 @@ def _resumable(ws: Workspace, checksum: str) -> Upload | None:
               .order_by(Upload.id.desc()).first())
     if upload is None:
         return None
-    # Another thread or process importing it now: refused. Its process gone (same host), or silent
-    # for STALE (another host, or a thread that failed): continued.
-    fresh = upload.heartbeat_at > clock.now() - STALE
-    if fresh and upload.holder != _holder() and _holder_alive(upload.holder):
+    if busy_elsewhere(upload.holder, upload.heartbeat_at):
         raise Conflict(f"This file is already being imported (upload started "
                        f"{upload.created_at:%Y-%m-%d %H:%M} UTC by {upload.uploader_name or upload.uploader}). "
                        "Wait for its summary, then check `/invite uploads`.")
@@ -208,9 +183,9 @@ def import_csv(actor: Actor, path: str | Path, *, file_name: str | None = None, 
     if upload is None:
         upload = Upload.create(workspace=ws, uploader=actor.user_id, uploader_name=actor.name,
                                file_name=file_name[:255], checksum=checksum, send_now=send,
-                               rows_total=total, holder=_holder(), created_at=now, heartbeat_at=now)
+                               rows_total=total, holder=holder(), created_at=now, heartbeat_at=now)
     else:
-        Upload.update(holder=_holder(), heartbeat_at=now).where(Upload.id == upload.id).execute()
+        Upload.update(holder=holder(), heartbeat_at=now).where(Upload.id == upload.id).execute()
         upload = Upload.get_by_id(upload.id)
     importer = _Batches(ws, upload, layout, actor)
     batch: list[tuple[int, list[str]]] = []

@@ -10,9 +10,11 @@ from commands.actor import SIGNUP, Actor
 from commands.clock import clock
 from commands.credentials import new_token
 from commands.errors import AlreadyDecided, Conflict, InvalidInput, NotFound, NotPermitted
+from commands.holders import busy_elsewhere, holder
 from commands.results import Batch, Outcome
 from storage.db import atomic, is_postgres
 from storage.models import Customer, Invitation, Workspace
+from storage.runs import ResendRun
 
 
 def workspace_of(actor: Actor) -> Workspace:
@@ -312,24 +314,51 @@ def resend_many(actor: Actor, emails: list[str]) -> Batch:
 
 def resend_all(actor: Actor, progress=None) -> Batch:
     """R6 (seed 003): every invitation not yet accepted (Invited or Expired) gets a fresh link.
-    Each one commits on its own, so an interruption leaves every invitation with its outbox row."""
+
+    Each one commits on its own, with the run's count, so an interruption leaves every invitation with
+    its outbox row; running it again soon after continues the interrupted run instead of resending
+    what it already did (R6 exactly once per invitation)."""
     require_admin(actor, "resend all pending invitations")
     ws = workspace_of(actor)
+    run = _resend_run(ws, actor)
+    batch = Batch(resumed=run.done)
     ids = [i.customer_id for i in Invitation.select(Invitation.customer)
            .where((Invitation.workspace == ws)
-                  & Invitation.status.in_((Invitation.PENDING, Invitation.EXPIRED)))
+                  & Invitation.status.in_((Invitation.PENDING, Invitation.EXPIRED))
+                  & (Invitation.sent_at.is_null() | (Invitation.sent_at < run.started_at)))
            .order_by(Invitation.created_at)]
-    batch = Batch()
     for number, customer_id in enumerate(ids, start=1):
         customer = Customer.get_by_id(customer_id)
         try:
             with atomic():
                 batch.done.append(_resend(actor, customer))
+                ResendRun.update(done=ResendRun.done + 1, heartbeat_at=clock.now()
+                                 ).where(ResendRun.id == run.id).execute()
         except (Conflict, NotFound) as exc:
             batch.refused.append((customer.email, exc.message))
         if progress:
             progress(number, len(ids))
+    ResendRun.update(finished_at=clock.now()).where(ResendRun.id == run.id).execute()
     return batch
+
+
+RESUME_WITHIN = dt.timedelta(hours=1)  # an older interrupted run is not continued: everything is resent
+
+
+def _resend_run(ws: Workspace, actor: Actor) -> ResendRun:
+    """This workspace's interrupted resend-all to continue, or a new one."""
+    now = clock.now()
+    with atomic():
+        run = ResendRun.unfinished(ws)
+        if run is not None and busy_elsewhere(run.holder, run.heartbeat_at):
+            raise Conflict(f"All pending invitations are already being resent (started "
+                           f"{run.started_at:%H:%M} UTC by <@{run.by}>). Wait for its summary.")
+        if run is not None and run.started_at > now - RESUME_WITHIN:
+            ResendRun.update(holder=holder(), heartbeat_at=now).where(ResendRun.id == run.id).execute()
+            return ResendRun.get_by_id(run.id)
+        if run is not None:
+            ResendRun.update(finished_at=now).where(ResendRun.id == run.id).execute()
+        return ResendRun.create(workspace=ws, by=actor.user_id, holder=holder(), started_at=now, heartbeat_at=now)
 
 
 def revoke(actor: Actor, email: str) -> Outcome:

@@ -20,10 +20,14 @@ class Batch:
 
     done: list[Outcome] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (email, message)
+    resumed: int = 0  # fresh links already sent by the interrupted run this one continued
 
     @property
     def message(self) -> str:
         parts = []
+        if self.resumed:
+            parts.append(f"Continued the resend that was interrupted: {self.resumed} customer(s) had "
+                         "already been sent a fresh link, and were not sent another.")
         if self.done:
             parts.append(f"Sent a fresh link to {len(self.done)} customer(s): "
                          + ", ".join(o.customer.email for o in self.done[:20])

@@ -10,7 +10,8 @@ from commands.actor import SYSTEM, Actor
 from commands.clock import clock
 from commands.invitations import replace_link
 from storage.db import atomic
-from storage.models import DueReminder, Invitation, ReminderLog, Workspace
+from storage.models import DueReminder, Invitation, Workspace
+from storage.runs import ReminderLog
 
 DIGEST_BLOCK_BUDGET = 45  # invitations per digest message (Slack allows 50 blocks)
 

@@ -7,9 +7,16 @@ from pathlib import Path
 from peewee_migrate import Router
 
 from storage.db import database
+from storage.models import (AppAdmin, Customer, EmailTemplate, Event, Invitation, OutboxEmail, SignupLink, Upload,
+                            UploadRow, Workspace)
+from storage.runs import JobLease, JobRun, ReminderLog, ResendRun, SlackEventReceipt
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 log = logging.getLogger("invitebot.schema")
+
+# Every table, each after the tables it points at.
+ALL_MODELS = [Workspace, AppAdmin, Upload, UploadRow, Customer, Invitation, Event, OutboxEmail, SlackEventReceipt,
+              JobLease, JobRun, ReminderLog, SignupLink, EmailTemplate, ResendRun]
 
 
 class SchemaOutdated(Exception):
@@ -47,3 +54,4 @@ def require_current() -> None:
     missing = pending_migrations()
     if missing:
         raise SchemaOutdated(missing)
+

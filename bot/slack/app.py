@@ -15,7 +15,7 @@ from bot.slack.people import Directory
 from bot.slack.register import register
 from commands.clock import clock
 from storage.db import session
-from storage.models import SlackEventReceipt
+from storage.runs import SlackEventReceipt
 
 log = logging.getLogger("invitebot.slack")
 

@@ -115,9 +115,12 @@ class SlackSide:
 
     def open_bulk_modal(self, user: str = ADMIN) -> dict:
         """`/invite bulk`: the modal as opened (for its private_metadata)."""
+        def bulk_modal(call) -> bool:
+            return (call.args.get("view") or {}).get("callback_id") == "bulk_modal"
+
+        before = len([c for c in self.slack.calls_to("views.open") if bulk_modal(c)])
         self.command(user, "bulk")
-        return self.slack.wait_for("views.open", where=lambda c: (c.args.get("view") or {})
-                                   .get("callback_id") == "bulk_modal")[-1].args["view"]
+        return self.slack.wait_for("views.open", before + 1, where=bulk_modal)[-1].args["view"]
 
     def submit_file(self, user: str, view: dict, file: dict, *, send: bool = True):
         """The modal submitted with a file_input (and the "send now" box ticked or not)."""

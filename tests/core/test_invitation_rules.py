@@ -16,7 +16,7 @@ from commands.errors import AlreadyDecided, Conflict, InvalidInput, NotPermitted
 from jobs.delivery import deliver_pending
 from jobs.mailer import SmtpTransport
 from storage.db import database, is_sqlite
-from storage.models import Customer, Invitation, OutboxEmail, Workspace
+from storage.models import Customer, Event, Invitation, OutboxEmail, Workspace
 
 from conftest import TEAM
 from support import BRAND, PASSWORD, branded_workspace, counts, invite_and_enrol, queued_token, table_text
@@ -263,6 +263,58 @@ def test_admin_resends_all_pending_invitations_at_once(admin, agent):
     batch = invitations.resend_all(admin)
     assert sorted(o.customer.email for o in batch.done) == ["a@example.com", "b@example.com"]
     assert {enrolment.open_link(t).state for t in tokens.values()} == {"replaced"}
+
+
+class Interrupted(Exception):
+    """Stands for the process dying in the middle of the run."""
+
+
+def dies_after(count: int):
+    """A progress callback through which the run dies once `count` invitations were resent."""
+    def progress(done: int, total: int) -> None:
+        if done == count:
+            raise Interrupted
+    return progress
+
+
+def _resent_events() -> dict[str, int]:
+    found: dict[str, int] = {}
+    for event in Event.select(Event, Customer).join(Customer).where(Event.kind == "resent"):
+        found[event.customer.email] = found.get(event.customer.email, 0) + 1
+    return found
+
+
+def test_an_interrupted_resend_all_is_continued_by_the_next_one_and_no_one_gets_two_links(admin, clock):
+    emails = [f"c{n}@example.com" for n in range(6)]
+    for email in emails:
+        invitations.invite(admin, email)
+
+    with pytest.raises(Interrupted):
+        invitations.resend_all(admin, progress=dies_after(2))
+    assert _resent_events() == {"c0@example.com": 1, "c1@example.com": 1}
+
+    clock.advance(minutes=5)
+    again = invitations.resend_all(admin)
+    assert [o.customer.email for o in again.done] == emails[2:]
+    assert again.message.startswith("Continued the resend that was interrupted: 2 customer(s) had already "
+                                    "been sent a fresh link, and were not sent another.")
+    assert _resent_events() == {email: 1 for email in emails}
+    assert OutboxEmail.select().count() == 12  # the first invitations, then one fresh link each
+    assert Invitation.select().where(Invitation.status == "pending").count() == 6
+
+    later = invitations.resend_all(admin)  # the run finished: a new one resends everyone again
+    assert len(later.done) == 6 and later.resumed == 0
+
+
+def test_a_resend_all_interrupted_long_ago_is_not_continued(admin, clock):
+    for email in ("a@example.com", "b@example.com"):
+        invitations.invite(admin, email)
+    with pytest.raises(Interrupted):
+        invitations.resend_all(admin, progress=dies_after(1))
+    clock.advance(hours=2)
+    again = invitations.resend_all(admin)
+    assert (len(again.done), again.resumed) == (2, 0)
+    assert _resent_events() == {"a@example.com": 2, "b@example.com": 1}
 
 
 def test_non_admin_cannot_resend_all_and_is_told_the_admins(admin, agent):

@@ -20,7 +20,8 @@ from commands import bulk
 from commands.clock import clock
 from commands.errors import InvalidInput
 from storage.db import database
-from storage.models import ALL_MODELS, Customer, Invitation, OutboxEmail, Upload, UploadRow
+from storage.schema import ALL_MODELS
+from storage.models import Customer, Invitation, OutboxEmail, Upload, UploadRow
 
 from .strategies import ANY_CHAR, examples
 

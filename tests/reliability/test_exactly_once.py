@@ -22,27 +22,13 @@ from commands import invitations
 from jobs import scheduler
 from storage import schema
 from storage.db import database, open_database
-from storage.models import Event, Invitation, JobRun
+from storage.models import Event, Invitation
+from storage.runs import JobRun
 
 from jobkit import ADA, ADMIN, StandIn, cli_env, posts_to, spawn, stop, wait_until
 
 EIGHT_DAYS = 8 * 24 * 3600
 JOBS = tuple(scheduler.JOBS)  # deliver, expire, remind, ...
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_db(request, tmp_path):
-    """One database that every process opens: a SQLite file, or the PostgreSQL test database."""
-    if request.param == "postgres":
-        url = request.getfixturevalue("pg_url")
-    else:
-        url = f"sqlite:///{tmp_path / 'shared.db'}"
-        open_database(url)
-        schema.upgrade()
-        database.close()
-    open_database(url)
-    with database.connection_context():
-        yield url
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ from __future__ import annotations
 import threading
 
 from bot.slack import ids
-from storage.models import Event, Invitation, OutboxEmail, SlackEventReceipt
+from storage.models import Event, Invitation, OutboxEmail
+from storage.runs import SlackEventReceipt
 
 from slack.conftest import ADMIN, AGENT, buttons, visible_text
 

@@ -21,7 +21,8 @@ from bot.slack import ids
 from commands.clock import clock
 from storage import schema
 from storage.db import database, open_database
-from storage.models import ALL_MODELS, Customer, Invitation, Workspace
+from storage.schema import ALL_MODELS
+from storage.models import Customer, Invitation, Workspace
 
 from slackkit import bolt_executor, buttons, visible_text  # noqa: F401 (re-exported)
 from conftest import TEAM, _reset_postgres, deliver

@@ -12,7 +12,7 @@ from bot.slack.views import bulk as views
 from bot.slack.views import messages as msg
 from bot.slack.views import modals
 from commands import bulk
-from commands.errors import NotFound
+from commands.errors import CommandError, NotFound
 from commands.export import export_rows, label_for
 
 
@@ -50,7 +50,7 @@ def bulk_upload(turn) -> None:
             path = download(url, turn.config.bot_token, Path(tmp) / "upload.csv", bulk.Limits().max_bytes)
             upload = bulk.import_csv(actor, path, file_name=name, send=bool(values.get(ids.SEND_NOW)),
                                      progress=lambda u: progress.update(views.progress_text(u)))
-        except bulk.FileRefused as exc:
+        except CommandError as exc:  # a refused file, or the same file being imported right now
             progress.update(f"{name} was not imported: {exc.message}", final=True)
             return
     progress.update(views.summary_text(upload), final=True)
