@@ -20,7 +20,7 @@ import peewee as pw
 from playhouse import db_url
 
 from storage.db import atomic, is_postgres, opened_url, session
-from storage.models import JobLease, JobRun
+from storage.runs import JobLease, JobRun
 
 log = logging.getLogger("invitebot.lock")
 

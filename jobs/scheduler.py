@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from jobs import tasks
 from jobs.lock import claim_tick, single_runner
 from storage.db import session
-from storage.models import JobRun, SlackEventReceipt
+from storage.runs import JobRun, SlackEventReceipt
 
 log = logging.getLogger("invitebot.scheduler")
 

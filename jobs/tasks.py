@@ -8,7 +8,7 @@ from typing import Protocol
 from commands import signup, timed
 from jobs.delivery import deliver_pending
 from storage.db import session
-from storage.models import ReminderLog
+from storage.runs import ReminderLog
 
 log = logging.getLogger("invitebot.jobs")
 
