@@ -45,6 +45,10 @@ class GunicornServer(BaseApplication):
     def load_config(self):
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        # gunicorn 25.1+ opens a control socket at one path per user: a second `serve` on the host
+        # would take it over. invitebot does not use it.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         return self.app_factory()

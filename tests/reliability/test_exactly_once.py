@@ -1,5 +1,6 @@
 """R17 "each job runs exactly once per tick however many processes run": three real `invitebot
-scheduler` processes on one database (a SQLite file, and PostgreSQL) with one-second ticks.
+scheduler` processes on one database (a SQLite file, and PostgreSQL) with one-second ticks; and three
+`invitebot serve` web processes with two schedulers on PostgreSQL for a minute.
 
 These tests wait for the wall clock (the processes tick on it), always within bounded waits. The
 schedulers' clock runs 8 days ahead (INVITEBOT_CLOCK_OFFSET), so the invitations this test creates
@@ -12,7 +13,8 @@ import os
 import signal
 import time
 from collections import Counter
-from contextlib import contextmanager
+import urllib.request
+from contextlib import ExitStack, contextmanager
 
 import peewee as pw
 import pytest
@@ -26,6 +28,7 @@ from storage.models import Event, Invitation
 from storage.runs import JobRun
 
 from jobkit import ADA, ADMIN, StandIn, cli_env, posts_to, spawn, stop, wait_until
+from reliability.conftest import serving
 
 EIGHT_DAYS = 8 * 24 * 3600
 JOBS = tuple(scheduler.JOBS)  # deliver, expire, remind, ...
@@ -54,7 +57,7 @@ def schedulers(db_url: str, slack, smtp, folder, count: int = 3):
                     raise AssertionError(f"a scheduler stopped (exit {proc.returncode}):\n{log.read_text()}")
             return all("scheduler running" in log.read_text() for log in logs)
 
-        wait_until(all_running, 60, "three schedulers to start")
+        wait_until(all_running, 60, "the schedulers to start")
         yield procs
     finally:
         stop(procs)
@@ -140,3 +143,44 @@ def test_killing_the_process_in_the_middle_of_a_job_hands_the_job_over_within_tw
         assert after[0] <= killed_at + 2, f"{job}: another process ran it within two ticks of the kill"
         assert max(gaps([killed_at, *after])) <= 2, f"{job} kept running: {after}"
         assert victim.pid not in {pid_of(h) for t, h in runs(job) if t > killed_at}
+
+
+@pytest.mark.postgres
+def test_three_web_processes_and_two_schedulers_on_postgresql_for_a_minute_do_every_tick_once(
+        pg_url, standin, smtp, tmp_path):
+    """The production layout (docs/operations.md): web processes with two workers each, which run no
+    jobs, and separate schedulers, all on PostgreSQL, with admins inviting through every web process."""
+    standin.add_user(ADMIN, "Ada Admin", admin=True)
+    open_database(pg_url)
+    with database.connection_context(), ExitStack() as running:
+        webs = [running.enter_context(serving(pg_url, standin, tmp_path / f"web{n}.log", workers=2,
+                                              SMTP_URL=smtp.url)) for n in range(3)]
+        running.enter_context(schedulers(pg_url, standin, smtp, tmp_path, count=2))
+        started = int(time.time())
+        emails, acks, pages = [], [], []
+        while time.time() < started + 60:
+            web = webs[len(emails) % 3]
+            emails.append(f"web{len(emails)}@example.com")
+            acks.append(web.sim.command(ADMIN, emails[-1]).status)
+            pages.append(urllib.request.urlopen(f"{web.url}/login", timeout=10).status)
+            time.sleep(0.4)
+        smtp.wait_for(len(emails), timeout=30)
+        wait_until(lambda: len(posts_to(standin, ADMIN)) >= len(emails), 30, "an expiry DM for each invitation")
+        time.sleep(1.5)  # a late duplicate would show now
+        ended = int(time.time())
+        for web in webs:
+            assert "Traceback" not in web.log.read_text()
+
+        assert set(acks) == {200} and set(pages) == {200}
+        assert len(emails) >= 100
+        repeated = (JobRun.select(JobRun.job, JobRun.tick).group_by(JobRun.job, JobRun.tick)
+                    .having(pw.fn.COUNT(JobRun.id) > 1).tuples())
+        assert list(repeated) == [], "no tick of any job ran twice"
+        for job in JOBS:
+            ticks = [t for t in ticks_since(job, started) if t < ended]
+            assert ticks == list(range(started + 1, ended)), f"{job}: every tick of the minute ran ({gaps(ticks)})"
+        assert sorted(m["To"] for m in smtp.messages) == sorted(emails), "each invitation email went out once"
+        assert len({m["Message-ID"] for m in smtp.messages}) == len(emails)
+        dms = sorted(c.args["text"] for c in posts_to(standin, ADMIN))
+        assert dms == sorted(f"Your invitation to {e} expired unused." for e in emails)
+        assert Invitation.select().where(Invitation.status == Invitation.EXPIRED).count() == len(emails)
