@@ -30,6 +30,18 @@ def web_client(config: Config) -> WebClient:
     ])
 
 
+class _ExpectedBoltWarnings(logging.Filter):
+    """Bolt warns at start that SLACK_BOT_TOKEN and the client's token go unused because `authorize`
+    is given. Here that is the design (authorize hands Bolt that very token), so the warning would
+    only alarm whoever reads the log."""
+
+    UNUSED_TOKEN = ("As you gave `client` as well, `token` will be unused",
+                    "As `installation_store` or `authorize` has been used, `token`")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.UNUSED_TOKEN)
+
+
 def build_app(config: Config) -> App:
     config.require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
     client = web_client(config)
@@ -38,6 +50,9 @@ def build_app(config: Config) -> App:
         # the first request of each worker, before the ack).
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=config.bot_token)
 
+    bolt_log = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _ExpectedBoltWarnings) for f in bolt_log.filters):
+        bolt_log.addFilter(_ExpectedBoltWarnings())
     app = App(signing_secret=config.signing_secret, client=client, authorize=authorize,
               process_before_response=True,  # the ack is the HTTP response; no 10 ms polling
               token_verification_enabled=False)

@@ -221,8 +221,8 @@ def _after(stack, since: float):
     return [c for c in list(stack.slack.calls) if c.at >= since]
 
 
-def _told_sam(stack, sent: Sent) -> str:
-    """Everything Sam could read after sending: the HTTP answer's inline errors, replies, DMs, modals."""
+def _places_sam_read(stack, sent: Sent) -> list[str]:
+    """Each thing Sam could read after sending: the HTTP answer's inline errors, replies, DMs, modals."""
     answer = sent.json() if sent.body else {}
     texts = list((answer.get("errors") or {}).values())
     for c in _after(stack, sent.after):
@@ -230,7 +230,11 @@ def _told_sam(stack, sent: Sent) -> str:
             texts.append(visible_text(c.args))
         elif c.method in ("views.open", "views.update"):
             texts.append(visible_text(c.args["view"]))
-    return "\n".join(texts)
+    return texts
+
+
+def _told_sam(stack, sent: Sent) -> str:
+    return "\n".join(_places_sam_read(stack, sent))
 
 
 def _seen_by_others(stack, since: float) -> list[str]:
@@ -255,6 +259,8 @@ def test_a_non_admin_forging_an_admin_action_is_refused_and_changes_nothing(stac
     assert sent.body == "" or sent.json().get("response_action") == "errors"  # an inline refusal at most
     told = _told_sam(stack, sent)
     assert f"Only team admins can {refused_action}. Ask {ADMINS}" in told
+    refusals = [place for place in _places_sam_read(stack, sent) if f"Only team admins can {refused_action}." in place]
+    assert len(refusals) == 1, f"told once, in one place (R20): {refusals}"
     assert SUBJECT not in told and "/join/" not in told  # nor is an admin's template or link shown to him
     modals = [c.args["view"] for c in _after(stack, sent.after) if c.method in ("views.open", "views.update")]
     assert not modals or "submit" not in modals[-1]  # a form he opened ends as a refusal he cannot submit

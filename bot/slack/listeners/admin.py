@@ -168,9 +168,9 @@ def save_settings(turn) -> None:
     values = views.settings_values(modals.values(_modal_view(turn)))
     try:
         lines = workspace_settings.update(turn.actor(), values)
-    except InvalidFields:
+    except CommandError:
         if turn.cached_actor() is not None:
-            return  # the ack showed these errors inline
+            return  # the ack showed this inline (bad fields, or a refusal), once is enough (R20)
         raise
     turn.client.chat_postMessage(channel=turn.user_id, **msg.reply(
         "Settings saved.\n" + "\n".join(f"{name}: {value}" for name, value in lines)))
