@@ -32,6 +32,7 @@ BAD_EMAIL = "Customer Email must be valid"
 EMPTY_ACCOUNT = "Account Number field must not be empty"
 IN_USE = "Provided email address is already in use"
 ENROLLED = "Already enrolled: skipped"
+WELCOME_NOTE = "bulk upload; welcome email (already enrolled with another team)"
 
 EXPECTED_HEADER = "Account Number,Customer Email,Customer First Name,Customer Last Name"
 _HEADERS = {"account number": "account", "customer email": "email", "work email address": "email",
@@ -334,6 +335,11 @@ class _Batches:
                            key=lambda row: row[3]))
         invitation_ids = {customer: id_ for customer, id_, ws in select(
             "SELECT customer_id, id, workspace_id FROM invitation WHERE id > ?", (before,)) if ws == ws_id}
+        # R3: people already enrolled with another team get the welcome email (their password works).
+        elsewhere = {key for key, in select_in(
+            "SELECT DISTINCT email_key FROM customer WHERE workspace_id <> ? AND enrolled_at IS NOT NULL "
+            "AND email_key IN {IN}", (ws_id,), {i["key"] for i in good})}
+        kinds = ["welcome" if i["key"] in elsewhere else "invitation" for i in good]
         # The same context as outbox.enqueue gives an invitation email; the parts every row shares are
         # encoded once.
         contexts = json_objects(
@@ -345,10 +351,11 @@ class _Batches:
                                   OutboxEmail.kind, OutboxEmail.to_address, OutboxEmail.context,
                                   OutboxEmail.message_id, OutboxEmail.status, OutboxEmail.next_attempt_at,
                                   OutboxEmail.created_at],
-                    [(ws_id, i["id"], invitation_ids[i["id"]], "invitation", i["address"], context, message_id,
+                    [(ws_id, i["id"], invitation_ids[i["id"]], kind, i["address"], context, message_id,
                       OutboxEmail.QUEUED, now, now)
-                     for i, context, message_id in zip(good, contexts, _message_ids(len(good)))])
-        events.extend((ws_id, i["id"], "sent", actor, actor_name, "bulk upload", now) for i in good)
+                     for i, kind, context, message_id in zip(good, kinds, contexts, _message_ids(len(good)))])
+        events.extend((ws_id, i["id"], "sent", actor, actor_name,
+                       WELCOME_NOTE if kind == "welcome" else "bulk upload", now) for i, kind in zip(good, kinds))
 
 
 def _message_ids(count: int) -> list[str]:

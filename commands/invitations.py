@@ -167,6 +167,8 @@ def send_link(inv: Invitation, actor: Actor, *, event: str = "sent", email_kind:
     inv.save()
     elsewhere = Customer.enrolled_elsewhere(ws, customer.email_key)
     kind = email_kind or ("welcome" if elsewhere is not None else "invitation")
+    if kind == "reminder" and elsewhere is not None:
+        kind = "welcome"  # R3: they have a password already; the reminder must not ask them to set one
     outbox.enqueue(kind, customer, {"link_path": f"/i/{token}", "inviter_name": actor.label,
                                     "expires_at": _date(inv.expires_at),
                                     "expiry_days": ws.expiry_days}, invitation=inv)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from commands import bulk, enrolment, invitations
+from commands.actor import Actor
 from commands.credentials import token_digest
 from storage.models import Customer, Event, Invitation, OutboxEmail, UploadRow
 
@@ -132,3 +133,24 @@ def test_each_imported_customer_gets_one_working_link_one_email_and_its_history(
         assert enrolment.open_link(token).state == "valid"
         assert email.context["inviter_name"] == "Ada Admin"
     assert len({o.message_id for o in OutboxEmail.select()}) == 7
+
+
+def test_a_row_for_someone_enrolled_with_another_team_gets_the_welcome_email_and_joins_with_their_password(
+        db, admin, tmp_path):
+    other_team = Actor("T0OTHER", "U0OTHER", "Olga Other", is_admin=True)
+    _enrolled(other_team, "pat@example.com")
+    rows = [["1", "PAT@example.com", "Pat", "Again"], ["2", "new@example.com", "New", "Person"]]
+    upload = bulk.import_csv(admin, write_csv(tmp_path / "mixed.csv", rows), send=True)
+
+    assert (upload.succeeded, upload.failed) == (2, 0)
+    ours = Customer.select().where(Customer.upload == upload.id)
+    kinds = {o.customer.email_key: o.kind for o in OutboxEmail.select().where(OutboxEmail.customer.in_(ours))}
+    assert kinds == {"pat@example.com": "welcome", "new@example.com": "invitation"}
+    sent = {e.customer.email_key: e.detail for e in Event.select().where((Event.kind == "sent")
+                                                                           & Event.customer.in_(ours))}
+    assert "welcome email" in sent["pat@example.com"] and "welcome" not in sent["new@example.com"]
+
+    token = OutboxEmail.get(OutboxEmail.kind == "welcome").context["link_path"].rsplit("/", 1)[-1]
+    assert enrolment.open_link(token).state == "welcome"
+    joined = enrolment.accept(token, "", PASSWORD)  # the password they already use
+    assert joined.customer.is_enrolled

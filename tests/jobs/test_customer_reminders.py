@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.browser import Browser
-from commands import customers, invitations
+from commands import customers, enrolment, invitations
+from commands.actor import Actor
 from storage.models import Customer, Event, Invitation
 
-from jobkit import ADA, OLGA, app, link_in, mail_to, open_page, posts_to, set_clock, slack, workspace  # noqa: F401
+from jobkit import ADA, OLGA, OTHER_TEAM, app, link_in, mail_to, open_page, posts_to, set_clock, slack, workspace  # noqa: F401
 
 CHANNEL = "C0REMIND"
+PASSWORD = "blue-harbour-42"
 MONDAY = dt.datetime(2030, 1, 14, 10, 0)
 
 
@@ -24,8 +26,8 @@ def kinds(mails: list) -> list[str]:
 
 
 def reminded(email: str) -> int:
-    customer = Customer.get(Customer.email == email)
-    return Event.select().where((Event.customer == customer) & (Event.kind == "reminded")).count()
+    """Reminder emails sent to this address, in any workspace."""
+    return Event.select().join(Customer).where((Customer.email == email) & (Event.kind == "reminded")).count()
 
 
 def test_each_invitation_gets_at_most_the_set_number_of_reminder_emails_over_several_days(app):
@@ -126,3 +128,26 @@ def test_a_limit_of_one_means_one_reminder(app):
 
     assert kinds(mail_to(app.smtp, "pat@example.com")) == ["invitation", "reminder"]
     assert reminded("pat@example.com") == 1
+
+
+def test_someone_enrolled_with_another_team_is_reminded_to_log_in_not_to_set_a_password(app):
+    other = Actor(OTHER_TEAM, "U0OTHER", "Olga Other", is_admin=True)
+    set_clock(day(0, hour=8))
+    invitations.invite(other, "pat@example.com")
+    app.deliver()
+    enrolment.accept(link_in(app.smtp.wait_for(1)[0]).rsplit("/", 1)[-1], "Pat", PASSWORD, PASSWORD)
+    workspace(reminder_channel=CHANNEL, reminder_days=1, customer_reminders=True)
+    set_clock(day(0, hour=9))
+    invitations.invite(ADA, "pat@example.com")
+    app.deliver()
+
+    set_clock(day(1))
+    app.remind()
+    app.deliver()
+
+    mails = mail_to(app.smtp, "pat@example.com")
+    assert len(mails) == 3 and reminded("pat@example.com") == 1
+    reminder = mails[-1].get_body(("plain",)).get_content()
+    assert "log in with the password you already use" in reminder
+    assert "Set your password" not in reminder and "not set up yet" not in reminder
+    assert enrolment.open_link(link_in(mails[-1]).rsplit("/", 1)[-1]).state == "welcome"
