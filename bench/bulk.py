@@ -203,6 +203,7 @@ def _check(r: dict) -> None:
 
 
 def _pg_reachable(url: str) -> str | None:
+    """None when the bench database can be used; it is created on first use (on the same server)."""
     import peewee
     from playhouse import db_url
     try:
@@ -211,7 +212,19 @@ def _pg_reachable(url: str) -> str | None:
         db.close()
         return None
     except peewee.OperationalError as exc:
-        return str(exc).strip().splitlines()[0]
+        problem = str(exc).strip().splitlines()[0]
+    name = url.rsplit("/", 1)[-1]
+    if "does not exist" not in problem or not name.replace("_", "").isalnum():
+        return problem
+    try:
+        server = db_url.connect(url.rsplit("/", 1)[0] + "/postgres")
+        server.connect()
+        server.connection().autocommit = True
+        server.execute_sql(f'CREATE DATABASE "{name}"')
+        server.close()
+        return None
+    except peewee.DatabaseError as exc:
+        return f"{problem}; creating it failed: {str(exc).strip().splitlines()[0]}"
 
 
 def main() -> int:
