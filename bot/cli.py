@@ -135,7 +135,8 @@ def deliver() -> None:
 
 def _operator(team: str, user: str | None):
     from commands.actor import Actor
-    return Actor(team_id=team, user_id=user or "cli", name=user or "command line", is_admin=True)
+    return Actor(team_id=team, user_id=user or "cli", name=user or "command line", is_admin=True,
+                 command=Config.from_env().invite_command)  # hints name the command the team types
 
 
 @main.command("import")

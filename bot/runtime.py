@@ -9,7 +9,7 @@ from jobs.scheduler import Wiring, build
 def job_wiring(config: Config) -> Wiring:
     from bot.slack.app import web_client
     from bot.slack.notices import SlackNotices
-    return Wiring(notices=SlackNotices(web_client(config)),
+    return Wiring(notices=SlackNotices(web_client(config), command=config.invite_command),
                   transport=lambda: transport_from_url(config.smtp_url, config.outbox_dir),
                   public_url=config.public_url, mail_from=config.mail_from)
 

@@ -125,7 +125,7 @@ def _checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _resumable(ws: Workspace, checksum: str) -> Upload | None:
+def _resumable(ws: Workspace, checksum: str, command: str) -> Upload | None:
     """An unfinished upload of the same file whose process is gone: continue it (exactly once)."""
     upload = (Upload.select().where((Upload.workspace == ws) & (Upload.checksum == checksum)
                                     & (Upload.state == Upload.RUNNING))
@@ -135,7 +135,7 @@ def _resumable(ws: Workspace, checksum: str) -> Upload | None:
     if busy_elsewhere(upload.holder, upload.heartbeat_at):
         raise Conflict(f"This file is already being imported (upload started "
                        f"{upload.created_at:%Y-%m-%d %H:%M} UTC by {upload.uploader_name or upload.uploader}). "
-                       "Wait for its summary, then check `/invite uploads`.")
+                       f"Wait for its summary, then check `{command} uploads`.")
     return upload
 
 
@@ -180,7 +180,7 @@ def import_csv(actor: Actor, path: str | Path, *, file_name: str | None = None, 
     ws = workspace_of(actor)
     checksum = _checksum(path)
     now = clock.now()
-    upload = _resumable(ws, checksum)
+    upload = _resumable(ws, checksum, actor.command)
     if upload is None:
         upload = Upload.create(workspace=ws, uploader=actor.user_id, uploader_name=actor.name,
                                file_name=file_name[:255], checksum=checksum, send_now=send,
@@ -412,5 +412,5 @@ def upload_of(actor: Actor, upload_id: int) -> Upload:
     require_admin(actor, "download upload results")
     upload = Upload.get_or_none((Upload.id == upload_id) & (Upload.workspace == workspace_of(actor)))
     if upload is None:
-        raise InvalidInput("That upload no longer exists. Type `/invite uploads` to see the history.")
+        raise InvalidInput(f"That upload no longer exists. Type `{actor.command} uploads` to see the history.")
     return upload

@@ -56,7 +56,7 @@ def suspend(actor: Actor, email: str, note: str) -> Outcome:
     if not note:
         raise InvalidInput("Add a note for the customer; it is shown on their login page "
                            "(e.g. `Account on hold: please call accounts on 555-0100`).", field="note")
-    customer = customer_by_email(workspace_of(actor), email)
+    customer = customer_by_email(workspace_of(actor), email, command=actor.command)
     with atomic():
         won = (Customer.update(suspended=True, suspension_note=note)
                .where((Customer.id == customer.id) & (Customer.suspended == False))  # noqa: E712
@@ -66,14 +66,14 @@ def suspend(actor: Actor, email: str, note: str) -> Outcome:
                            "them first, then suspend again.")
         history.record(customer, "suspended", actor=actor.user_id, actor_name=actor.name, detail=note)
     return Outcome(f"{customer.email} is suspended: they cannot log in and will see your note. "
-                   f"Undo with `/invite reinstate {customer.email}`.", state="suspended",
+                   f"Undo with `{actor.command} reinstate {customer.email}`.", state="suspended",
                    customer=Customer.get_by_id(customer.id))
 
 
 def reinstate(actor: Actor, email: str) -> Outcome:
     """R9: restores access."""
     require_admin(actor, "reinstate customers")
-    customer = customer_by_email(workspace_of(actor), email)
+    customer = customer_by_email(workspace_of(actor), email, command=actor.command)
     with atomic():
         won = (Customer.update(suspended=False, suspension_note=None)
                .where((Customer.id == customer.id) & (Customer.suspended == True))  # noqa: E712
@@ -87,7 +87,7 @@ def reinstate(actor: Actor, email: str) -> Outcome:
 
 def status(actor: Actor, email: str) -> StatusView:
     """Where a customer stands: label, access, role and the history timeline (R10, R11, R16)."""
-    customer = customer_by_email(workspace_of(actor), email)
+    customer = customer_by_email(workspace_of(actor), email, command=actor.command)
     inv = Invitation.latest_for(customer)
     return StatusView(customer=customer, label=label_of(customer, inv),
                       opened=bool(inv and inv.status == Invitation.PENDING and inv.opened_at),
@@ -135,7 +135,7 @@ def set_access(actor: Actor, email: str, areas: list[str], role: str) -> Outcome
     """R16: which portal areas a customer sees and their role in their account (admins only)."""
     require_admin(actor, "change customers' access")
     ws = workspace_of(actor)
-    customer = customer_by_email(ws, email)
+    customer = customer_by_email(ws, email, command=actor.command)
     unknown = [a for a in areas if a not in ws.access_areas]
     if unknown:
         raise InvalidInput(f"Unknown access area(s): {', '.join(unknown)}. Choose from: "

@@ -41,7 +41,7 @@ def _access(ws: Workspace, access: list[str] | None) -> list[str]:
     return list(access)
 
 
-def _check_job_limit(ws: Workspace, job: str) -> None:
+def _check_job_limit(ws: Workspace, job: str, command: str) -> None:
     """R8: at most N invitees per job are open or enrolled."""
     holders = [i for i in Invitation.holding_job_slot(ws, job)
                if i.status != Invitation.ACCEPTED or i.customer.is_enrolled]
@@ -50,11 +50,11 @@ def _check_job_limit(ws: Workspace, job: str) -> None:
                           for i in holders)
         raise Conflict(f"Job {job} already has {len(holders)} invitees, the most allowed "
                        f"({ws.job_limit}): {names}. To free a slot, revoke an open invitation "
-                       "with `/invite revoke <email>`, or ask an admin to raise the per-job limit.",
+                       f"with `{command} revoke <email>`, or ask an admin to raise the per-job limit.",
                        field="job")
 
 
-def _explain_open(inv: Invitation) -> Conflict:
+def _explain_open(inv: Invitation, command: str) -> Conflict:
     email = inv.customer.email
     if inv.status == Invitation.REQUESTED:
         return Conflict(f"{email} already has an invitation request from {inv.inviter_name or inv.inviter} "
@@ -65,7 +65,7 @@ def _explain_open(inv: Invitation) -> Conflict:
     return Conflict(f"{email} was already invited by {inv.inviter_name or inv.inviter} on "
                     f"{_date(inv.sent_at or inv.created_at)}{opened}; the link is valid until "
                     f"{_date(inv.expires_at)}. Nothing new was sent. To send a fresh link, "
-                    f"use Resend (`/invite resend {email}`).",
+                    f"use Resend (`{command} resend {email}`).",
                     field="email", offer="resend", email=email)
 
 
@@ -89,16 +89,16 @@ def invite(actor: Actor, email: str, *, name: str = "", account: str | None = No
             if customer is not None:
                 if customer.suspended:
                     raise Conflict(f"{customer.email} is suspended, so nothing was sent. An admin can "
-                                   f"reinstate them with `/invite reinstate {customer.email}`.",
+                                   f"reinstate them with `{actor.command} reinstate {customer.email}`.",
                                    field="email")
                 if customer.is_enrolled:
                     raise Conflict(f"{customer.email} is already enrolled, so nothing was sent. "
                                    "They can log in to the portal with their password.", field="email")
                 open_inv = Invitation.open_for(customer)
                 if open_inv is not None:
-                    raise _explain_open(open_inv)
+                    raise _explain_open(open_inv, actor.command)
             if job:
-                _check_job_limit(ws, job)
+                _check_job_limit(ws, job, actor.command)
             if customer is None:
                 role = "admin" if account and not Customer.account_has_admin(ws, account) else "member"
                 customer = Customer.create(workspace=ws, email=address.address, email_key=address.key,
@@ -111,8 +111,8 @@ def invite(actor: Actor, email: str, *, name: str = "", account: str | None = No
                     customer.access_areas = areas
                 customer.save()
             if not send:
-                return Outcome(f"{customer.email} was added as a customer (Not Enrolled). "
-                               f"Send the invitation when ready with `/invite resend {customer.email}`.",
+                return Outcome(f"{customer.email} was added as a customer (Not Enrolled). Send the "
+                               f"invitation when ready with `{actor.command} resend {customer.email}`.",
                                state="created", customer=customer)
             inv = Invitation(workspace=ws, customer=customer, inviter=actor.user_id,
                              inviter_name=actor.name, job_ref=job, request_channel=channel,
@@ -126,18 +126,19 @@ def invite(actor: Actor, email: str, *, name: str = "", account: str | None = No
                                "approval. You will get a direct message when it is decided.",
                                state="requested", invitation=inv, customer=customer)
             state = send_link(inv, actor)
-            return Outcome(_sent_message(inv, state), state=state, invitation=inv, customer=customer)
+            return Outcome(_sent_message(inv, state, actor.command), state=state, invitation=inv,
+                           customer=customer)
     except pw.IntegrityError:
         # Another request for the same customer won the race (R2).
         customer = Customer.find(ws, address.key)
         open_inv = customer and Invitation.open_for(customer)
         if open_inv:
-            raise _explain_open(open_inv) from None
+            raise _explain_open(open_inv, actor.command) from None
         raise Conflict(f"{address.address} was changed by someone else at the same moment. "
-                       "Check `/invite status` and try again.") from None
+                       f"Check `{actor.command} status` and try again.") from None
 
 
-def _sent_message(inv: Invitation, state: str) -> str:
+def _sent_message(inv: Invitation, state: str, command: str) -> str:
     email = inv.customer.email
     if state == "welcome":
         return (f"{email} already has a portal account with another team, so they were sent a "
@@ -145,7 +146,7 @@ def _sent_message(inv: Invitation, state: str) -> str:
                 f"{inv.workspace.display_name} by logging in with their existing password "
                 f"(link valid until {_date(inv.expires_at)}).")
     return (f"Invitation sent to {email}. The link is valid until {_date(inv.expires_at)}. "
-            f"Check on it any time with `/invite status {email}`.")
+            f"Check on it any time with `{command} status {email}`.")
 
 
 _EMAIL_NOTES = {"welcome": "welcome email (already enrolled with another team)",
@@ -214,7 +215,8 @@ def approve(actor: Actor, invitation_id: int) -> Outcome:
         signed_up = inv.inviter == SIGNUP and Customer.enrolled_elsewhere(inv.workspace, inv.customer.email_key) is None
         state = send_link(inv, actor, email_kind="signup_confirmation" if signed_up else None)
     return Outcome(f"Approved: {inv.customer.email} was invited by {actor.label}. "
-                   + _sent_message(inv, state), state="approved", invitation=inv, customer=inv.customer)
+                   + _sent_message(inv, state, actor.command), state="approved", invitation=inv,
+                   customer=inv.customer)
 
 
 def deny(actor: Actor, invitation_id: int, reason: str = "") -> Outcome:
@@ -233,12 +235,13 @@ def deny(actor: Actor, invitation_id: int, reason: str = "") -> Outcome:
                    invitation=inv, customer=inv.customer)
 
 
-def customer_by_email(ws: Workspace, email: str) -> Customer:
+def customer_by_email(ws: Workspace, email: str, *, command: str) -> Customer:
+    """The customer with this address; `command` is the slash command named in the hint when there is none."""
     address = inputs.email(email)
     customer = Customer.find(ws, address.key)
     if customer is None:
         raise NotFound(f"There is no invitation for {address.address}. To invite them, type "
-                       f"`/invite {address.address}`.")
+                       f"`{command} {address.address}`.")
     return customer
 
 
@@ -250,7 +253,7 @@ def _may_act_on(actor: Actor, inv: Invitation, action: str) -> None:
 def resend(actor: Actor, email: str) -> Outcome:
     """R6: a fresh link, a new validity period; the previous link says a newer one was sent."""
     ws = workspace_of(actor)
-    customer = customer_by_email(ws, email)
+    customer = customer_by_email(ws, email, command=actor.command)
     with atomic():
         return _resend(actor, customer)
 
@@ -265,18 +268,19 @@ def _resend(actor: Actor, customer: Customer) -> Outcome:
     if old is None:
         # Created without sending (bulk "create only" or the modal's "send now" off).
         if customer.workspace.approval_required and not actor.is_admin:
-            raise Conflict(f"{customer.email} has not been invited yet. Type `/invite {customer.email}` "
-                           "to ask an admin to approve the invitation.")
+            raise Conflict(f"{customer.email} has not been invited yet. Type "
+                           f"`{actor.command} {customer.email}` to ask an admin to approve the invitation.")
         inv = Invitation(workspace=customer.workspace_id, customer=customer, inviter=actor.user_id,
                          inviter_name=actor.name, created_at=clock.now())
         state = send_link(inv, actor)
-        return Outcome(_sent_message(inv, state), state=state, invitation=inv, customer=customer)
+        return Outcome(_sent_message(inv, state, actor.command), state=state, invitation=inv,
+                       customer=customer)
     if old.status == Invitation.REQUESTED:
         raise Conflict(f"The invitation for {customer.email} is still waiting for an admin's "
                        "approval; it is sent once approved.")
     if old.status not in (Invitation.PENDING, Invitation.EXPIRED):
         raise NotFound(f"{customer.email} has no open invitation to resend. To invite them again, "
-                       f"type `/invite {customer.email}`.")
+                       f"type `{actor.command} {customer.email}`.")
     _may_act_on(actor, old, "resend")
     inv, state = replace_link(old, actor)
     return Outcome(f"A fresh link was sent to {customer.email}; the previous link no longer works. "
@@ -306,7 +310,7 @@ def resend_many(actor: Actor, emails: list[str]) -> Batch:
     batch = Batch()
     for email in emails:
         try:
-            customer = customer_by_email(ws, email)
+            customer = customer_by_email(ws, email, command=actor.command)
             with atomic():
                 batch.done.append(_resend(actor, customer))
         except (Conflict, NotFound, NotPermitted, InvalidInput) as exc:
@@ -366,7 +370,7 @@ def _resend_run(ws: Workspace, actor: Actor) -> ResendRun:
 def revoke(actor: Actor, email: str) -> Outcome:
     """R7: removes an open invitation; its link stops working."""
     ws = workspace_of(actor)
-    customer = customer_by_email(ws, email)
+    customer = customer_by_email(ws, email, command=actor.command)
     with atomic():
         inv = Invitation.open_for(customer)
         if inv is None:
@@ -375,7 +379,7 @@ def revoke(actor: Actor, email: str) -> Outcome:
         Invitation.update(status=Invitation.REVOKED).where(Invitation.id == inv.id).execute()
         history.record(customer, "revoked", actor=actor.user_id, actor_name=actor.name, invitation=inv)
     return Outcome(f"The invitation for {customer.email} was revoked; its link no longer works. "
-                   f"You can invite them again later with `/invite {customer.email}`.",
+                   f"You can invite them again later with `{actor.command} {customer.email}`.",
                    state="revoked", invitation=inv, customer=customer)
 
 

@@ -68,5 +68,5 @@ def build_app(config: Config) -> App:
                 return BoltResponse(status=200, body="")
         return next()
 
-    register(app, Directory(client), config)
+    register(app, Directory(client, command=config.invite_command), config)
     return app

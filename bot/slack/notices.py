@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.approvals import post_request_with
 from bot.slack.people import Directory
 from bot.slack.views import notices as views
-from commands.actor import SIGNUP, SYSTEM
+from commands.actor import DEFAULT_COMMAND, SIGNUP, SYSTEM
 from jobs.tasks import ChannelUnavailable
 from storage.models import Invitation, OutboxEmail
 
@@ -18,9 +18,10 @@ CHANNEL_PROBLEMS = {"not_in_channel", "is_archived", "channel_not_found"}
 
 
 class SlackNotices:
-    def __init__(self, client: WebClient):
+    def __init__(self, client: WebClient, *, command: str = DEFAULT_COMMAND):
         self.client = client
-        self.directory = Directory(client)
+        self.command = command  # the slash command as people type it (INVITE_COMMAND), named in notices
+        self.directory = Directory(client, command=command)
 
     def expired(self, invitation: Invitation) -> None:
         who = _person_to_tell(invitation)
@@ -39,7 +40,8 @@ class SlackNotices:
 
     def channel_problem(self, workspace, channel: str, error: str) -> None:
         for admin in self.directory.admin_ids(workspace.team_id):
-            self.client.chat_postMessage(channel=admin, **views.channel_problem_dm(channel, error))
+            self.client.chat_postMessage(channel=admin,
+                                         **views.channel_problem_dm(channel, error, command=self.command))
 
     def signup_request(self, invitation: Invitation) -> None:
         """R15: a sign-up from the portal is posted for the admins like an agent's request (R4)."""

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from commands import admins
-from commands.actor import Actor
+from commands.actor import DEFAULT_COMMAND, Actor
 from storage.db import session
 
 log = logging.getLogger("invitebot.people")
@@ -54,9 +54,10 @@ class AdminNames(Sequence):
 
 
 class Directory:
-    def __init__(self, client: WebClient, ttl: float = TTL_SECONDS):
+    def __init__(self, client: WebClient, ttl: float = TTL_SECONDS, *, command: str = DEFAULT_COMMAND):
         self.client = client
         self.ttl = ttl
+        self.command = command  # the slash command as people type it (INVITE_COMMAND), given to each Actor
         self._people: dict[tuple[str, str], tuple[float, Person]] = {}
         self._admins: dict[str, tuple[float, list[Person]]] = {}
         self._lock = threading.Lock()
@@ -122,7 +123,7 @@ class Directory:
             with session():
                 is_admin = admins.is_app_admin(team_id, person.user_id)
         return Actor(team_id=team_id, user_id=person.user_id, name=person.name, is_admin=is_admin,
-                     admin_names=AdminNames(self, team_id))
+                     admin_names=AdminNames(self, team_id), command=self.command)
 
     def actor(self, team_id: str, user_id: str) -> Actor:
         """The person acting, checked now (R4: the one who clicked, every time)."""

@@ -26,7 +26,7 @@ def register(app, directory, config) -> None:
     app.action(re.compile(f"^{ids.LIST_PAGE}"))(ack=_ack, lazy=lazy(buttons.list_page))
 
     app.view(ids.INVITE_MODAL)(ack=submissions.ack_invite, lazy=lazy(submissions.invite))
-    app.view(ids.STATUS_MODAL)(submissions.ack_status)
+    app.view(ids.STATUS_MODAL)(submissions.ack_status(config.invite_command))
     app.view(ids.RESEND_MODAL)(ack=_ack, lazy=lazy(submissions.resend))
     app.view(ids.SUSPEND_MODAL)(ack=submissions.ack_suspend, lazy=lazy(submissions.suspend))
     app.view(ids.DENY_MODAL)(ack=submissions.ack_deny, lazy=lazy(submissions.deny))

@@ -2,13 +2,16 @@
 an outage loses nothing (the next tick posts what is missing); a rate limit delays, never duplicates."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 
 import pytest
 
+from bot.runtime import job_wiring
 from commands import invitations
 from commands.actor import Actor
+from jobs import tasks
 
 from jobkit import (ADA, ADMIN, AGENT, OTHER_TEAM, OWNER, app, digest_entries, entry_email,  # noqa: F401
                     posts_to, set_clock, slack, text_of, workspace)
@@ -28,7 +31,8 @@ def invite_many(count: int, actor: Actor = ADA) -> list[str]:
     return emails
 
 
-@pytest.mark.parametrize("trouble, explained", [("not_in_channel", "I am not a member of it"),
+@pytest.mark.parametrize("trouble, explained", [("not_in_channel", "I am not a member of it — add me from the "
+                                                                  "channel's details (Integrations → Add apps)"),
                                                 ("is_archived", "it is archived")])
 def test_a_channel_the_bot_cannot_post_in_is_told_to_the_admins_once_and_other_digests_still_go_out(
         app, trouble, explained):
@@ -59,6 +63,22 @@ def test_a_channel_the_bot_cannot_post_in_is_told_to_the_admins_once_and_other_d
     assert [entry_email(e) for e in digest_entries(attempts[-1].args)] == ["c000.t0test@example.com"]
     assert len(posts_to(app.slack, ADMIN)) == 1, "a fixed channel needs no more messages to admins"
 
+
+def test_the_channel_problem_names_the_command_as_the_admins_type_it(app):
+    """INVITE_COMMAND reaches the jobs' notices through their wiring; the way to fix a channel the bot
+    is not in never says to type an invite command (Slack's own channel /invite would answer)."""
+    workspace(reminder_channel="C0BROKEN")
+    app.slack.not_in_channel.add("C0BROKEN")
+    invite_many(1, ADA)
+    set_clock(THURSDAY_TEN)
+    renamed = job_wiring(dataclasses.replace(app.config, invite_command="/portal-invite"))
+    tasks.remind(renamed.notices)
+    for admin in (ADMIN, OWNER):
+        [dm] = posts_to(app.slack, admin)
+        text = text_of(dm.args)
+        assert "add me from the channel's details (Integrations → Add apps)" in text
+        assert "`/portal-invite settings`" in text
+        assert "/invite" not in text
 
 def test_a_slack_outage_loses_nothing_and_the_next_tick_posts_the_digest(app, clock):
     workspace(reminder_channel=CHANNEL)

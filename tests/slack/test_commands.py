@@ -301,12 +301,41 @@ def test_a_renamed_command_is_answered_and_its_help_uses_the_new_name(make_stack
         renamed.settle()
 
 
-@pytest.mark.xfail(strict=True, reason="commands/ and bot/slack/ write `/invite` into replies whatever "
-                                       "INVITE_COMMAND says (21 places)")
 def test_replies_under_a_renamed_command_tell_people_the_name_they_type(make_stack, db):
+    """Every hint names the command as people type it (INVITE_COMMAND), never the default `/invite`."""
+    def says(text: str, hint: str) -> None:
+        assert hint in text, text
+        assert "`/invite" not in text, text
+
     with make_stack(INVITE_COMMAND="/portal-invite") as renamed:
         sent = visible_text(renamed.command(ADMIN, "pat@example.com").reply())
+        says(sent, "`/portal-invite status pat@example.com`")
         again = visible_text(renamed.command(ADMIN, "pat@example.com").reply())
+        says(again, "`/portal-invite resend pat@example.com`")
+
+        revoked = visible_text(renamed.command(ADMIN, "revoke pat@example.com").reply())
+        says(revoked, "`/portal-invite pat@example.com`")
+        resend_revoked = visible_text(renamed.command(ADMIN, "resend pat@example.com").reply())
+        says(resend_revoked, "has no open invitation to resend")
+        says(resend_revoked, "`/portal-invite pat@example.com`")
+
+        suspended = visible_text(renamed.command(ADMIN, "suspend pat@example.com On hold").reply())
+        says(suspended, "`/portal-invite reinstate pat@example.com`")
+        refused = visible_text(renamed.command(ADMIN, "pat@example.com").reply())
+        says(refused, "is suspended, so nothing was sent")
+        says(refused, "`/portal-invite reinstate pat@example.com`")
+
+        unknown = visible_text(renamed.command(AGENT, "status nobody@example.com").reply())
+        says(unknown, "There is no invitation for nobody@example.com")
+        says(unknown, "`/portal-invite nobody@example.com`")
+        inline = renamed.submit(AGENT, ids.STATUS_MODAL, {ids.EMAIL: "nobody@example.com"}).json()
+        says(inline["errors"][ids.EMAIL], "`/portal-invite nobody@example.com`")
+
+        garbled = renamed.click(ADMIN, ids.RESEND, "{}", channel=CHANNEL, message_ts="1.1")
+        says(visible_text(garbled.reply()), "`/portal-invite list`")
+        says(visible_text(renamed.command(ADMIN, "uploads").reply()), "`/portal-invite bulk`")
+
+        renamed.event({"type": "app_home_opened", "user": AGENT2, "channel": "D0HOME", "tab": "home"})
+        home = renamed.wait("views.publish", where=lambda c: c.args["user_id"] == AGENT2)[0].args["view"]
+        says(visible_text(home), "`/portal-invite customer@example.com`")
         renamed.settle()
-        assert "`/portal-invite status pat@example.com`" in sent
-        assert "`/portal-invite resend pat@example.com`" in again

@@ -18,14 +18,16 @@ def _ref(turn) -> Ref:
 def _invitation_id(turn) -> int:
     ref = _ref(turn)
     if ref.i is None:
-        raise NotFound("That button no longer points at an invitation. Type `/invite list` to see them.")
+        raise NotFound("That button no longer points at an invitation. "
+                       f"Type `{turn.config.invite_command} list` to see them.")
     return ref.i
 
 
 def _email(turn) -> str:
     ref = _ref(turn)
     if not ref.e:
-        raise NotFound("That button no longer points at a customer. Type `/invite list` to see them.")
+        raise NotFound("That button no longer points at a customer. "
+                       f"Type `{turn.config.invite_command} list` to see them.")
     return ref.e
 
 

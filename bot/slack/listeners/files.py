@@ -41,7 +41,8 @@ def bulk_upload(turn) -> None:
     name = Path(file.get("name") or "customers.csv").name
     url = file.get("url_private_download") or file.get("url_private")
     if not url:
-        raise NotFound("Slack did not pass the file on. Upload it again with `/invite bulk`.")
+        raise NotFound("Slack did not pass the file on. Upload it again with "
+                       f"`{turn.config.invite_command} bulk`.")
     actor = turn.actor()
     bulk.require_admin(actor, "upload customers in bulk")
     progress = ProgressMessage(turn.client, turn.user_id, f"Importing {name}…")
@@ -62,7 +63,7 @@ def bulk_upload(turn) -> None:
 
 
 def uploads(turn, request) -> None:
-    turn.reply(views.uploads_message(bulk.uploads(turn.actor())))
+    turn.reply(views.uploads_message(bulk.uploads(turn.actor()), command=turn.config.invite_command))
 
 
 def failed_rows(turn) -> None:

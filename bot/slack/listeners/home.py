@@ -6,7 +6,8 @@ from commands.overview import overview
 
 
 def publish_home(turn) -> None:
-    turn.client.views_publish(user_id=turn.user_id, view=home_view(overview(turn.actor())))
+    turn.client.views_publish(user_id=turn.user_id, view=home_view(overview(turn.actor()),
+                                                                    command=turn.config.invite_command))
 
 
 def home_opened(turn) -> None:

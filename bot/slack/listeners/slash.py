@@ -59,7 +59,8 @@ def open_resend(turn, request) -> None:
     pending = invitations.pending_for(turn.actor())
     choices = [(i.customer.email, f"{i.customer.email} ({'expired' if i.status == 'expired' else 'invited'})")
                for i in pending]
-    turn.client.views_update(view_id=view["view"]["id"], view=modals.resend_modal(choices, _meta(turn)))
+    turn.client.views_update(view_id=view["view"]["id"], view=modals.resend_modal(
+        choices, _meta(turn), command=turn.config.invite_command))
 
 
 def open_suspend(turn, request) -> None:

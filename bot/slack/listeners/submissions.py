@@ -58,19 +58,24 @@ def invite(turn) -> None:
         approvals.post_request(turn, outcome.invitation)
 
 
-def ack_status(ack, body):
-    """Looks the customer up right away and shows the answer in the modal (a database read only)."""
-    v = _values(body)
-    actor = Actor(team_id=(body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", ""),
-                  user_id=(body.get("user") or {}).get("id", ""))
-    try:
-        with session():
-            view = customers.status(actor, v.get(ids.EMAIL))
-            message = msg.status_message(view)
-    except CommandError as exc:
-        ack(response_action="errors", errors={ids.EMAIL: exc.message[:150]})
-        return
-    ack(response_action="update", view=modals.result_modal("Invitation status", message))
+def ack_status(command: str):
+    """Looks the customer up right away and shows the answer in the modal (a database read only);
+    `command` is the slash command as people type it, for the hints in the answer."""
+
+    def ack_status_submission(ack, body):
+        v = _values(body)
+        actor = Actor(team_id=(body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", ""),
+                      user_id=(body.get("user") or {}).get("id", ""), command=command)
+        try:
+            with session():
+                view = customers.status(actor, v.get(ids.EMAIL))
+                message = msg.status_message(view)
+        except CommandError as exc:
+            ack(response_action="errors", errors={ids.EMAIL: exc.message[:150]})
+            return
+        ack(response_action="update", view=modals.result_modal("Invitation status", message))
+
+    return ack_status_submission
 
 
 def resend(turn) -> None:

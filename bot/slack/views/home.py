@@ -4,14 +4,16 @@ from __future__ import annotations
 from bot.slack import ids
 from bot.slack.payloads import Ref
 from bot.slack.views.messages import button, context, escape, section, slack_date
+from commands.actor import DEFAULT_COMMAND
 
 MAX_BLOCKS = 100
 
 
-def home_view(overview) -> dict:
+def home_view(overview, *, command: str = DEFAULT_COMMAND) -> dict:
+    """`command` is the slash command as people type it (INVITE_COMMAND)."""
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Your invitations"}}]
     if not overview.own:
-        blocks.append(section("You have not invited anyone yet. Type `/invite customer@example.com` "
+        blocks.append(section(f"You have not invited anyone yet. Type `{command} customer@example.com` "
                               "in any channel."))
     for row in overview.own:
         inv = row.invitation
@@ -47,5 +49,5 @@ def home_view(overview) -> dict:
                                       f"{escape((row.last_error or '')[:200])}",
                                       button("Resend", ids.RESEND, Ref(e=row.to_address))))
     if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [context("More items are not shown; use `/invite list`.")]
+        blocks = blocks[: MAX_BLOCKS - 1] + [context(f"More items are not shown; use `{command} list`.")]
     return {"type": "home", "blocks": blocks}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.slack import ids
 from bot.slack.payloads import ModalContext
 from bot.slack.views.messages import escape, section
+from commands.actor import DEFAULT_COMMAND
 
 
 def _text_input(block_id: str, label: str, *, placeholder: str = "", optional: bool = False,
@@ -80,7 +81,8 @@ def refusal_modal(title: str, text: str) -> dict:
     return _modal("refused", title, [section(escape(text))], None, close="Close")
 
 
-def resend_modal(pending: list[tuple[str, str]], meta: ModalContext) -> dict:
+def resend_modal(pending: list[tuple[str, str]], meta: ModalContext, *,
+                 command: str = DEFAULT_COMMAND) -> dict:
     """Pick pending invitations to resend; `pending` holds (email, label) pairs."""
     if not pending:
         return refusal_modal("Resend invitations", "There are no pending or expired invitations "
@@ -91,7 +93,8 @@ def resend_modal(pending: list[tuple[str, str]], meta: ModalContext) -> dict:
     blocks = [{"type": "input", "block_id": ids.PICK,
                "label": {"type": "plain_text", "text": "Invitations to resend"}, "element": element}]
     if len(pending) > 100:
-        blocks.append(section(f"Showing the oldest 100 of {len(pending)}. Admins can use `resend all`."))
+        blocks.append(section(f"Showing the oldest 100 of {len(pending)}. "
+                              f"Admins can use `{command} resend all`."))
     return _modal(ids.RESEND_MODAL, "Resend invitations", blocks, "Resend", meta)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.slack import ids
 from bot.slack.payloads import Ref
 from bot.slack.views.messages import actions, button, context, escape, section, slack_date
-from commands.actor import SIGNUP
+from commands.actor import DEFAULT_COMMAND, SIGNUP
 
 
 def expired_dm(invitation) -> dict:
@@ -33,12 +33,15 @@ def digest_message(digest, part: int, invitations: list) -> dict:
     return {"text": f"{total} invitation(s) still pending", "blocks": blocks}
 
 
-def channel_problem_dm(channel: str, error: str) -> dict:
-    why = {"not_in_channel": "I am not a member of it — invite me with `/invite @invitebot` there",
+def channel_problem_dm(channel: str, error: str, *, command: str = DEFAULT_COMMAND) -> dict:
+    # Adding the app from the channel's details works whatever our command is called; typing an
+    # invite command there would run Slack's built-in channel invite, not ours.
+    why = {"not_in_channel": "I am not a member of it — add me from the channel's details "
+                             "(Integrations → Add apps)",
            "is_archived": "it is archived", "channel_not_found": "it no longer exists"}.get(error, error)
     return {"text": "The reminder digest could not be posted.",
             "blocks": [section(f"The daily reminder digest could not be posted in <#{channel}>: {why}. "
-                               "Choose another reminder channel in `/invite settings`, or fix the "
+                               f"Choose another reminder channel in `{command} settings`, or fix the "
                                "channel. I will keep trying daily and tell you only once.")]}
 
 
