@@ -13,7 +13,7 @@ from commands.errors import AlreadyDecided, Conflict, InvalidInput, NotFound, No
 from commands.holders import busy_elsewhere, holder
 from commands.results import Batch, Outcome
 from storage.db import atomic, is_postgres
-from storage.models import Customer, Invitation, Workspace
+from storage.models import Customer, Invitation, RequestMessage, Workspace
 from storage.runs import ResendRun
 
 
@@ -384,9 +384,20 @@ def revoke(actor: Actor, email: str) -> Outcome:
 
 
 def record_request_message(invitation_id: int, channel: str, ts: str) -> None:
-    """Remember where the approval request was posted so it can be updated in place (R4)."""
-    Invitation.update(request_message_channel=channel, request_message_ts=ts
-                      ).where(Invitation.id == invitation_id).execute()
+    """Remember where the approval request was posted so it can be updated in place (R4). The first
+    copy is the request's own place (where its buttons were pressed from, in the invitation's
+    history); every copy is kept, so that each admin's DM shows the decision too."""
+    with atomic():
+        RequestMessage.create(invitation=invitation_id, channel=channel, ts=ts)
+        Invitation.update(request_message_channel=channel, request_message_ts=ts
+                          ).where((Invitation.id == invitation_id)
+                                  & Invitation.request_message_channel.is_null()).execute()
+
+
+def request_messages(invitation: Invitation) -> list[tuple[str, str]]:
+    """Every posted copy of the approval request, as (channel, ts)."""
+    return [(m.channel, m.ts) for m in
+            RequestMessage.select().where(RequestMessage.invitation == invitation).order_by(RequestMessage.id)]
 
 
 def approval_destination(invitation: Invitation) -> list[str]:

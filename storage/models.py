@@ -295,6 +295,15 @@ class DueReminder(NamedTuple):
         return DueCustomer(self.customer_id, self.customer_email)
 
 
+class RequestMessage(BaseModel):
+    """Each copy of an approval request posted in Slack (one per admin when sent by DM), so that
+    every copy shows the decision once it is made (R4)."""
+
+    invitation = pw.ForeignKeyField(Invitation, backref="request_messages", on_delete="CASCADE")
+    channel = pw.CharField(max_length=32)
+    ts = pw.CharField(max_length=32)
+
+
 class Event(BaseModel):
     """One entry in a customer's history (R10)."""
 

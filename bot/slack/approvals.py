@@ -28,24 +28,20 @@ def post_request_with(client, directory, team_id: str, invitation) -> None:
             continue
         invitations.record_request_message(invitation.id, resp["channel"], resp["ts"])
         return
-    first = True
     for admin_id in directory.admin_ids(team_id):
         try:
             resp = client.chat_postMessage(channel=admin_id, **message)
         except SlackApiError as exc:
             log.warning("could not DM an admin the approval request: %s", exc.response.get("error"))
             continue
-        if first:
-            invitations.record_request_message(invitation.id, resp["channel"], resp["ts"])
-            first = False
+        invitations.record_request_message(invitation.id, resp["channel"], resp["ts"])
 
 
 def announce_decision(turn, invitation, clicked: tuple[str, str] | None = None) -> None:
     """Update the request message(s) in place and tell the requester by DM."""
     decided = approval_decided(invitation)
-    places = {clicked} if clicked and all(clicked) else set()
-    if invitation.request_message_channel and invitation.request_message_ts:
-        places.add((invitation.request_message_channel, invitation.request_message_ts))
+    places = [clicked] if clicked and all(clicked) else []
+    places += [place for place in invitations.request_messages(invitation) if place not in places]
     for channel, ts in places:
         try:
             turn.client.chat_update(channel=channel, ts=ts, **decided)

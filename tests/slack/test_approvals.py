@@ -117,7 +117,9 @@ def test_when_the_bot_is_not_in_the_channel_the_request_goes_to_each_admin_by_dm
     assert invitation.request_message_channel == "D0ADMIN"  # the first admin's DM with the bot
 
     stack.click_request(ADMIN, ids.APPROVE, invitation, request[ids.APPROVE])
-    update = stack.wait("chat.update")[0].args
-    assert update["channel"] == "D0ADMIN" and "Approved by <@U0ADMIN>" in visible_text(update)
+    updates = [c.args for c in stack.wait("chat.update", 2)]
+    assert sorted(u["channel"] for u in updates) == ["D0ADMIN", "D0ADMIN2"], "each admin's copy shows it"
+    assert all("Approved by <@U0ADMIN>" in visible_text(u) and not buttons(u) for u in updates)
     stack.settle()
     assert Invitation.get_by_id(invitation.id).status == "pending"
+    assert len(stack.calls("chat.update")) == 2
