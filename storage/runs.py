@@ -10,6 +10,16 @@ from storage.db import database
 from storage.models import BaseModel, Workspace
 
 
+def _inserted_first(model: type[BaseModel], **row) -> bool:
+    """Insert the row; False when its unique key is taken already (someone else claimed it first)."""
+    try:
+        with database.atomic():
+            model.create(**row)
+        return True
+    except pw.IntegrityError:
+        return False
+
+
 class ResendRun(BaseModel):
     """One `resend all` (R6). An unfinished run whose process is gone is continued by the next one."""
 
@@ -35,12 +45,7 @@ class SlackEventReceipt(BaseModel):
 
     @classmethod
     def claim(cls, event_id: str, now: dt.datetime) -> bool:
-        try:
-            with database.atomic():
-                cls.create(event_id=event_id, received_at=now)
-            return True
-        except pw.IntegrityError:
-            return False
+        return _inserted_first(cls, event_id=event_id, received_at=now)
 
 
 class JobLease(BaseModel):
@@ -72,12 +77,7 @@ class ReminderLog(BaseModel):
 
     @classmethod
     def claim(cls, key: str, now: dt.datetime) -> bool:
-        try:
-            with database.atomic():
-                cls.create(key=key, created_at=now)
-            return True
-        except pw.IntegrityError:
-            return False
+        return _inserted_first(cls, key=key, created_at=now)
 
     @classmethod
     def release(cls, key: str) -> None:
