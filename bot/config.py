@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from commands.actor import DEFAULT_COMMAND
 from storage.db import DEFAULT_URL
 
 
@@ -35,7 +36,7 @@ class Config:
         env = os.environ if env is None else env
         public = (env.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/")
         host = urlsplit(public).hostname or "localhost"
-        command = env.get("INVITE_COMMAND") or "/invite"
+        command = env.get("INVITE_COMMAND") or DEFAULT_COMMAND
         if not command.startswith("/"):
             command = "/" + command
         return cls(

@@ -21,7 +21,7 @@ from commands.credentials import new_tokens
 from commands.errors import Conflict, InvalidInput
 from commands.export import neutralise
 from commands.holders import busy_elsewhere, holder
-from commands.invitations import require_admin, workspace_of
+from commands.invitations import EMAIL_NOTES, require_admin, workspace_of
 from storage.bulk import bulk_session, insert_rows, json_objects, json_text, last_id, select, select_in
 from storage.db import atomic
 from storage.models import Customer, Event, Invitation, OutboxEmail, Upload, UploadRow, Workspace
@@ -32,7 +32,6 @@ BAD_EMAIL = "Customer Email must be valid"
 EMPTY_ACCOUNT = "Account Number field must not be empty"
 IN_USE = "Provided email address is already in use"
 ENROLLED = "Already enrolled: skipped"
-WELCOME_NOTE = "bulk upload; welcome email (already enrolled with another team)"
 
 EXPECTED_HEADER = "Account Number,Customer Email,Customer First Name,Customer Last Name"
 _HEADERS = {"account number": "account", "customer email": "email", "work email address": "email",
@@ -354,8 +353,8 @@ class _Batches:
                     [(ws_id, i["id"], invitation_ids[i["id"]], kind, i["address"], context, message_id,
                       OutboxEmail.QUEUED, now, now)
                      for i, kind, context, message_id in zip(good, kinds, contexts, _message_ids(len(good)))])
-        events.extend((ws_id, i["id"], "sent", actor, actor_name,
-                       WELCOME_NOTE if kind == "welcome" else "bulk upload", now) for i, kind in zip(good, kinds))
+        notes = {"invitation": "bulk upload", "welcome": f"bulk upload; {EMAIL_NOTES['welcome']}"}
+        events.extend((ws_id, i["id"], "sent", actor, actor_name, notes[kind], now) for i, kind in zip(good, kinds))
 
 
 def _message_ids(count: int) -> list[str]:

@@ -149,9 +149,10 @@ def _sent_message(inv: Invitation, state: str, command: str) -> str:
             f"Check on it any time with `{command} status {email}`.")
 
 
-_EMAIL_NOTES = {"welcome": "welcome email (already enrolled with another team)",
-                "reminder": "reminder email to the customer",
-                "signup_confirmation": "sign-up confirmation email"}
+# What the history says was emailed, when it was not the plain invitation.
+EMAIL_NOTES = {"welcome": "welcome email (already enrolled with another team)",
+               "reminder": "reminder email to the customer",
+               "signup_confirmation": "sign-up confirmation email"}
 
 
 def send_link(inv: Invitation, actor: Actor, *, event: str = "sent", email_kind: str | None = None,
@@ -167,14 +168,14 @@ def send_link(inv: Invitation, actor: Actor, *, event: str = "sent", email_kind:
     inv.expires_at = expires_at or now + dt.timedelta(days=ws.expiry_days)
     inv.save()
     elsewhere = Customer.enrolled_elsewhere(ws, customer.email_key)
-    kind = email_kind or ("welcome" if elsewhere is not None else "invitation")
-    if kind == "reminder" and elsewhere is not None:
-        kind = "welcome"  # R3: they have a password already; the reminder must not ask them to set one
+    # R3: someone enrolled with another team has a password already: whatever this email would be
+    # (invitation, reminder, sign-up confirmation), theirs is the welcome email, which says to log in.
+    kind = "welcome" if elsewhere is not None else email_kind or "invitation"
     outbox.enqueue(kind, customer, {"link_path": f"/i/{token}", "inviter_name": actor.label,
                                     "expires_at": _date(inv.expires_at),
                                     "expiry_days": ws.expiry_days}, invitation=inv)
     history.record(customer, event, actor=actor.user_id, actor_name=actor.name, invitation=inv,
-                   detail=_EMAIL_NOTES.get(kind, ""))
+                   detail=EMAIL_NOTES.get(kind, ""))
     return "welcome" if kind == "welcome" else "sent"
 
 
@@ -212,8 +213,7 @@ def approve(actor: Actor, invitation_id: int) -> Outcome:
         history.record(inv.customer, "approved", actor=actor.user_id, actor_name=actor.name,
                        invitation=inv)
         # R15: a customer who signed up is sent the sign-up confirmation, not an invitation.
-        signed_up = inv.inviter == SIGNUP and Customer.enrolled_elsewhere(inv.workspace, inv.customer.email_key) is None
-        state = send_link(inv, actor, email_kind="signup_confirmation" if signed_up else None)
+        state = send_link(inv, actor, email_kind="signup_confirmation" if inv.inviter == SIGNUP else None)
     return Outcome(f"Approved: {inv.customer.email} was invited by {actor.label}. "
                    + _sent_message(inv, state, actor.command), state="approved", invitation=inv,
                    customer=inv.customer)

@@ -128,9 +128,7 @@ def _ask(ws: Workspace, name: str, email: str, account: str, *, approval: bool, 
     name = inputs.text(name, what="name", limit=inputs.MAX_NAME, field="name")
     account = inputs.text(account, what="account number", limit=inputs.MAX_REF, field="account") or None
     robot = _robot(ws)
-    # R3: someone with an account in another workspace gets the welcome email (log in with the
-    # password you have), not the confirmation that asks them to choose a new one.
-    kind = None if Customer.enrolled_elsewhere(ws, address.key) is not None else "signup_confirmation"
+    kind = "signup_confirmation"  # send_link makes it the welcome email for someone enrolled elsewhere (R3)
     customer = Customer.find(ws, address.key)
     if customer is not None:
         if customer.suspended:

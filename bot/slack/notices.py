@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.approvals import post_request_with
 from bot.slack.people import Directory
 from bot.slack.views import notices as views
-from commands.actor import DEFAULT_COMMAND, SIGNUP, SYSTEM
+from commands.actor import SIGNUP, SYSTEM
 from jobs.tasks import ChannelUnavailable
 from storage.models import Invitation, OutboxEmail
 
@@ -18,7 +18,7 @@ CHANNEL_PROBLEMS = {"not_in_channel", "is_archived", "channel_not_found"}
 
 
 class SlackNotices:
-    def __init__(self, client: WebClient, *, command: str = DEFAULT_COMMAND):
+    def __init__(self, client: WebClient, *, command: str):
         self.client = client
         self.command = command  # the slash command as people type it (INVITE_COMMAND), named in notices
         self.directory = Directory(client, command=command)

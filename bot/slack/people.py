@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from commands import admins
-from commands.actor import DEFAULT_COMMAND, Actor
+from commands.actor import Actor
 from storage.db import session
 
 log = logging.getLogger("invitebot.people")
@@ -54,7 +54,7 @@ class AdminNames(Sequence):
 
 
 class Directory:
-    def __init__(self, client: WebClient, ttl: float = TTL_SECONDS, *, command: str = DEFAULT_COMMAND):
+    def __init__(self, client: WebClient, *, command: str, ttl: float = TTL_SECONDS):
         self.client = client
         self.ttl = ttl
         self.command = command  # the slash command as people type it (INVITE_COMMAND), given to each Actor

@@ -217,7 +217,7 @@ class Site:
         from bot.slack.app import web_client
         from bot.slack.notices import SlackNotices
         from jobs import tasks
-        return tasks.announce(SlackNotices(web_client(self.config)))
+        return tasks.announce(SlackNotices(web_client(self.config), command=self.config.invite_command))
 
     def deliver(self) -> None:
         deliver(self.config)

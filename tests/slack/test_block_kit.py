@@ -113,12 +113,12 @@ def test_modals_and_home_tabs_are_valid_block_kit(world):
                invitations.pending_for(world["admin"])]
     assert len(pending) > 20
     for choices in ([], pending[:3], pending * 6):
-        check_view(modals.resend_modal(choices, META))
+        check_view(modals.resend_modal(choices, META, command="/invite"))
     check_view(modals.suspend_modal(LONG_EMAIL, META))
     check_view(modals.suspend_modal(None, META))
     check_view(modals.deny_modal(LONG_EMAIL, META))
     for actor in (world["admin"], world["agent"], Actor(TEAM, "U0NEW", "New Person")):
-        check_view(home.home_view(overview(actor)))
+        check_view(home.home_view(overview(actor), command="/invite"))
 
 
 def test_button_payloads_stay_small():

@@ -62,7 +62,7 @@ def test_admin_screens_are_valid_block_kit(boss, tmp_path):
 
 def test_bulk_upload_screens_are_valid_block_kit(boss, tmp_path):
     check_view(bulk_views.bulk_modal(META, bulk.Limits().max_bytes // 1_000_000))
-    check_message(bulk_views.uploads_message([]))
+    check_message(bulk_views.uploads_message([], command="/invite"))
     csv = tmp_path / ("customers-" + "x" * 200 + ".csv")
     rows = [f"A{n},customer{n}@example.com,Pat,Quinn" for n in range(30)]
     rows += ["A99,not-an-email,,", f",nobody@example.com,{LONG},"]
@@ -80,7 +80,7 @@ def test_bulk_upload_screens_are_valid_block_kit(boss, tmp_path):
         bulk.import_csv(boss, small, file_name=csv.name)
     history = bulk.uploads(boss)
     assert len(history) == 20
-    check_message(bulk_views.uploads_message(history))
+    check_message(bulk_views.uploads_message(history, command="/invite"))
 
 
 def test_timed_job_messages_are_valid_block_kit(boss):
@@ -91,7 +91,7 @@ def test_timed_job_messages_are_valid_block_kit(boss):
     for part, invitations_in_part in enumerate(digest.parts()):
         check_message(notices.digest_message(digest, part, invitations_in_part))
     for error in ("not_in_channel", "is_archived", "channel_not_found", "some_new_error"):
-        check_message(notices.channel_problem_dm("C0REMIND", error))
+        check_message(notices.channel_problem_dm("C0REMIND", error, command="/invite"))
 
     clock.advance(days=ws.expiry_days + 1)
     expired = expire_due()

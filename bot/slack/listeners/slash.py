@@ -55,7 +55,7 @@ def open_status(turn, request) -> None:
 
 def open_resend(turn, request) -> None:
     view = turn.client.views_open(trigger_id=turn.trigger_id, view=modals.resend_modal(
-        [("loading", "Loading…")], _meta(turn)))
+        [("loading", "Loading…")], _meta(turn), command=turn.config.invite_command))
     pending = invitations.pending_for(turn.actor())
     choices = [(i.customer.email, f"{i.customer.email} ({'expired' if i.status == 'expired' else 'invited'})")
                for i in pending]

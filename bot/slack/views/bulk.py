@@ -4,7 +4,6 @@ from __future__ import annotations
 from bot.slack import ids
 from bot.slack.payloads import ModalContext, Ref
 from bot.slack.views.messages import button, escape, section, slack_date
-from commands.actor import DEFAULT_COMMAND
 from commands.bulk import EXPECTED_HEADER
 
 
@@ -39,7 +38,7 @@ def summary_text(upload) -> str:
                "fix them and upload that file again." if upload.failed else "No row failed."))
 
 
-def uploads_message(uploads: list, *, command: str = DEFAULT_COMMAND) -> dict:
+def uploads_message(uploads: list, *, command: str) -> dict:
     if not uploads:
         return {"text": "No uploads yet.", "blocks": [section(f"No uploads yet. Type `{command} bulk` to "
                                                              "upload a CSV file of customers.")]}

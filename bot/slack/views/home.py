@@ -4,12 +4,11 @@ from __future__ import annotations
 from bot.slack import ids
 from bot.slack.payloads import Ref
 from bot.slack.views.messages import button, context, escape, section, slack_date
-from commands.actor import DEFAULT_COMMAND
 
 MAX_BLOCKS = 100
 
 
-def home_view(overview, *, command: str = DEFAULT_COMMAND) -> dict:
+def home_view(overview, *, command: str) -> dict:
     """`command` is the slash command as people type it (INVITE_COMMAND)."""
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Your invitations"}}]
     if not overview.own:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from bot.slack import ids
 from bot.slack.payloads import ModalContext
 from bot.slack.views.messages import escape, section
-from commands.actor import DEFAULT_COMMAND
 
 
 def _text_input(block_id: str, label: str, *, placeholder: str = "", optional: bool = False,
@@ -81,8 +80,7 @@ def refusal_modal(title: str, text: str) -> dict:
     return _modal("refused", title, [section(escape(text))], None, close="Close")
 
 
-def resend_modal(pending: list[tuple[str, str]], meta: ModalContext, *,
-                 command: str = DEFAULT_COMMAND) -> dict:
+def resend_modal(pending: list[tuple[str, str]], meta: ModalContext, *, command: str) -> dict:
     """Pick pending invitations to resend; `pending` holds (email, label) pairs."""
     if not pending:
         return refusal_modal("Resend invitations", "There are no pending or expired invitations "

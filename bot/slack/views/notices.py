@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.slack import ids
 from bot.slack.payloads import Ref
 from bot.slack.views.messages import actions, button, context, escape, section, slack_date
-from commands.actor import DEFAULT_COMMAND, SIGNUP
+from commands.actor import SIGNUP
 
 
 def expired_dm(invitation) -> dict:
@@ -33,7 +33,7 @@ def digest_message(digest, part: int, invitations: list) -> dict:
     return {"text": f"{total} invitation(s) still pending", "blocks": blocks}
 
 
-def channel_problem_dm(channel: str, error: str, *, command: str = DEFAULT_COMMAND) -> dict:
+def channel_problem_dm(channel: str, error: str, *, command: str) -> dict:
     # Adding the app from the channel's details works whatever our command is called; typing an
     # invite command there would run Slack's built-in channel invite, not ours.
     why = {"not_in_channel": "I am not a member of it — add me from the channel's details "
