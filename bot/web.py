@@ -65,7 +65,8 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
             ("signup.signup_submit", signup_pages.signup_submit, signup_pages.signup_limit, ["POST"])):
         app.view_functions[endpoint] = limiter.limit(limit, methods=methods)(view)
     if config.signing_secret and config.bot_token:
-        _mount_slack(app, config, limiter)
+        from bot.slack import http as slack_http
+        slack_http.mount(app, config, limiter, csrf)
 
     @app.get("/healthz")
     def healthz():
@@ -105,34 +106,6 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
                            "lost.", 500)
 
     return app
-
-
-def _mount_slack(app: Flask, config: Config, limiter: Limiter) -> None:
-    """POST /slack/events: commands, interactivity and events, verified by Slack's signature."""
-    from flask import request
-    from slack_bolt.adapter.flask import SlackRequestHandler
-
-    from slack_sdk.signature import SignatureVerifier
-
-    from bot.slack.app import build_app
-
-    handler = SlackRequestHandler(build_app(config))
-    verifier = SignatureVerifier(config.signing_secret)
-
-    @app.post("/slack/events")
-    @csrf.exempt
-    @limiter.exempt
-    def slack_events():
-        # Checked before Bolt reads the body: a forged or garbled request gets 401, never a 500.
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        signature = request.headers.get("X-Slack-Signature", "")
-        if not (timestamp.isascii() and timestamp.isdigit() and signature
-                and verifier.is_valid(request.get_data(), timestamp, signature)):
-            # Never the body: a forged request may carry anything, and a real one carries people's data.
-            log.warning("refused a request to /slack/events from %s: missing, wrong or stale signature",
-                        request.remote_addr)
-            return jsonify(error="invalid request signature"), 401
-        return handler.handle(request)
 
 
 def _error_page(title: str, text: str, code: int):
