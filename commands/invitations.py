@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import peewee as pw
 
@@ -54,6 +55,71 @@ def _check_job_limit(ws: Workspace, job: str, command: str) -> None:
                        field="job")
 
 
+# The details of an existing customer only admins change, and how people call them (R16).
+DETAILS = {"name": "Name", "account_number": "Account", "access_areas": "Access"}
+
+
+class Change(NamedTuple):
+    """One detail of a customer an agent's request would change, as text to show (before → after)."""
+
+    field: str  # a key of DETAILS
+    before: str
+    after: str
+
+    @property
+    def label(self) -> str:
+        return DETAILS[self.field]
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return value or "none"
+
+
+def _differences(customer: Customer, proposed: dict) -> list[Change]:
+    return [Change(field, _shown(getattr(customer, field)), _shown(proposed[field]))
+            for field in DETAILS if field in proposed]
+
+
+def _differing(customer: Customer, name: str, account: str | None, areas: list[str] | None) -> dict:
+    """The details given that differ from the customer's; an empty name or account keeps theirs."""
+    proposed = {}
+    if name and name != customer.name:
+        proposed["name"] = name
+    if account and account != customer.account_number:
+        proposed["account_number"] = account
+    if areas is not None and set(areas) != set(customer.access_areas or []):
+        proposed["access_areas"] = areas
+    return proposed
+
+
+def proposed_changes(invitation: Invitation) -> list[Change]:
+    """What approving this request would change in its customer's details (R4, R16)."""
+    return _differences(invitation.customer, invitation.proposed_changes or {})
+
+
+def changes_text(changes: list[Change]) -> str:
+    return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in changes)
+
+
+def _apply_proposed(inv: Invitation) -> list[Change]:
+    """On approval, the details the request proposed become the customer's; returns what changed."""
+    customer = inv.customer
+    proposed = {f: v for f, v in (inv.proposed_changes or {}).items() if f in DETAILS}
+    if "access_areas" in proposed:  # only areas the workspace still offers
+        offered = inv.workspace.access_areas
+        proposed["access_areas"] = [a for a in proposed["access_areas"] if a in offered]
+    proposed = _differing(customer, proposed.get("name", ""), proposed.get("account_number"),
+                          proposed.get("access_areas"))
+    changes = _differences(customer, proposed)
+    if proposed:
+        Customer.update(**proposed).where(Customer.id == customer.id).execute()
+        for field, value in proposed.items():
+            setattr(customer, field, value)
+    return changes
+
+
 def _explain_open(inv: Invitation, command: str) -> Conflict:
     email = inv.customer.email
     if inv.status == Invitation.REQUESTED:
@@ -72,7 +138,11 @@ def _explain_open(inv: Invitation, command: str) -> Conflict:
 def invite(actor: Actor, email: str, *, name: str = "", account: str | None = None,
            job: str | None = None, access: list[str] | None = None,
            channel: str | None = None, send: bool = True) -> Outcome:
-    """Invite a customer: admins send at once, agents request approval (R1–R4, R8, R16)."""
+    """Invite a customer: admins send at once, agents request approval (R1–R4, R8, R16).
+
+    Only admins change an existing customer's details (name, account number, access). An agent's
+    invitation that would change them carries the changes as a request, applied only when an admin
+    approves it; it needs that approval even where agents otherwise invite without one."""
     address = inputs.email(email)
     name = inputs.text(name, what="name", limit=inputs.MAX_NAME, field="name")
     account = inputs.text(account, what="account number", limit=inputs.MAX_REF, field="account") or None
@@ -99,17 +169,23 @@ def invite(actor: Actor, email: str, *, name: str = "", account: str | None = No
                     raise _explain_open(open_inv, actor.command)
             if job:
                 _check_job_limit(ws, job, actor.command)
+            proposed = {}
             if customer is None:
                 role = "admin" if account and not Customer.account_has_admin(ws, account) else "member"
                 customer = Customer.create(workspace=ws, email=address.address, email_key=address.key,
                                            name=name, account_number=account, role=role,
                                            access_areas=areas, created_at=now)
-            else:
+            elif actor.is_admin:
                 customer.name = name or customer.name
                 customer.account_number = account or customer.account_number
                 if access is not None:
                     customer.access_areas = areas
                 customer.save()
+            else:
+                proposed = _differing(customer, name, account, areas if access is not None else None)
+                if proposed and not send:
+                    raise NotPermitted("change an existing customer's details (name, account number, "
+                                       "access)", actor.admin_names)
             if not send:
                 return Outcome(f"{customer.email} was added as a customer (Not Enrolled). Send the "
                                f"invitation when ready with `{actor.command} resend {customer.email}`.",
@@ -117,13 +193,14 @@ def invite(actor: Actor, email: str, *, name: str = "", account: str | None = No
             inv = Invitation(workspace=ws, customer=customer, inviter=actor.user_id,
                              inviter_name=actor.name, job_ref=job, request_channel=channel,
                              created_at=now)
-            if ws.approval_required and not actor.is_admin:
+            if (ws.approval_required and not actor.is_admin) or proposed:
                 inv.status = Invitation.REQUESTED
+                inv.proposed_changes = proposed or None
                 inv.save()
+                changes = changes_text(_differences(customer, proposed))
                 history.record(customer, "requested", actor=actor.user_id, actor_name=actor.name,
-                               invitation=inv)
-                return Outcome(f"Your request to invite {customer.email} is waiting for an admin's "
-                               "approval. You will get a direct message when it is decided.",
+                               invitation=inv, detail=f"proposed changes: {changes}" if changes else "")
+                return Outcome(_requested_message(customer, changes, ws.approval_required, actor.command),
                                state="requested", invitation=inv, customer=customer)
             state = send_link(inv, actor)
             return Outcome(_sent_message(inv, state, actor.command), state=state, invitation=inv,
@@ -136,6 +213,22 @@ def invite(actor: Actor, email: str, *, name: str = "", account: str | None = No
             raise _explain_open(open_inv, actor.command) from None
         raise Conflict(f"{address.address} was changed by someone else at the same moment. "
                        f"Check `{actor.command} status` and try again.") from None
+
+
+def _requested_message(customer: Customer, changes: str, approval_required: bool, command: str) -> str:
+    email = customer.email
+    if not changes:
+        return (f"Your request to invite {email} is waiting for an admin's approval. You will get a "
+                "direct message when it is decided.")
+    if approval_required:
+        return (f"Your request to invite {email} is waiting for an admin's approval. It would change "
+                f"their details ({changes}); the changes apply only if an admin approves. You will get "
+                "a direct message when it is decided.")
+    return (f"{email} is already a customer with other details, and only an admin can change them, so "
+            f"your invitation is waiting for an admin's approval of the changes ({changes}). You will "
+            "get a direct message when it is decided. To send it now with their current details "
+            f"instead, withdraw this request with `{command} revoke {email}` and invite them again "
+            "without the changes.")
 
 
 def _sent_message(inv: Invitation, state: str, command: str) -> str:
@@ -210,11 +303,13 @@ def approve(actor: Actor, invitation_id: int) -> Outcome:
     inv = _requested(actor, invitation_id)
     with atomic():
         inv = _claim_decision(actor, inv, Invitation.PENDING)
+        changes = changes_text(_apply_proposed(inv))
         history.record(inv.customer, "approved", actor=actor.user_id, actor_name=actor.name,
-                       invitation=inv)
+                       invitation=inv, detail=f"applied changes: {changes}" if changes else "")
         # R15: a customer who signed up is sent the sign-up confirmation, not an invitation.
         state = send_link(inv, actor, email_kind="signup_confirmation" if inv.inviter == SIGNUP else None)
-    return Outcome(f"Approved: {inv.customer.email} was invited by {actor.label}. "
+    changed = f"Their details were changed as requested ({changes}). " if changes else ""
+    return Outcome(f"Approved: {inv.customer.email} was invited by {actor.label}. {changed}"
                    + _sent_message(inv, state, actor.command), state="approved", invitation=inv,
                    customer=inv.customer)
 

@@ -209,6 +209,9 @@ class Invitation(BaseModel):
     last_reminded_at = pw.DateTimeField(null=True)
     reminder_count = pw.IntegerField(default=0)
     replaced_by = pw.ForeignKeyField("self", null=True, backref="replaces", on_delete="SET NULL")
+    # An agent's request for an existing customer carries the new details it proposes (name,
+    # account_number, access_areas); they apply only when an admin approves (R4, R16).
+    proposed_changes = JSONField(null=True)
 
     class Meta:
         indexes = (

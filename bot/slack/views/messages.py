@@ -8,6 +8,7 @@ import re
 from bot.slack import ids
 from commands.actor import SIGNUP
 from commands.customers import LABELS
+from commands.invitations import proposed_changes
 from bot.slack.payloads import Ref
 
 _UTC_TEXT = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d) UTC")
@@ -91,15 +92,23 @@ def error_reply(exc) -> dict:
 
 
 def approval_request(invitation, requester_label: str) -> dict:
-    """R4: the request posted for the admins, with Approve / Deny."""
+    """R4: the request posted for the admins, with Approve / Deny, and the changes to the customer's
+    details it would make (R16), so the admin knows what they approve."""
     c = invitation.customer
+    changes = proposed_changes(invitation)
+    changed = {change.field for change in changes}
     details = [f"*{escape(c.email)}*"]
-    if c.name:
+    if c.name and "name" not in changed:
         details.append(f"Name: {escape(c.name)}")
-    if c.account_number:
+    if c.account_number and "account_number" not in changed:
         details.append(f"Account: {escape(c.account_number)}")
     if invitation.job_ref:
         details.append(f"Job: {escape(invitation.job_ref)}")
+    if changes:
+        details.append("*Changes to their details, applied only if you approve:*")
+        details += [f"{change.label}: {escape(change.before)} → {escape(change.after)}" for change in changes]
+        if "account_number" in changed:  # the role is kept, so an account admin stays one in the new account
+            details.append(f"Role: {'account admin' if c.role == 'admin' else 'member'} (unchanged)")
     if invitation.inviter == SIGNUP:
         text = (f"{escape(invitation.inviter_name)} asks for access to the portal:\n" + "\n".join(details))
     else:
