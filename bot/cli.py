@@ -13,8 +13,8 @@ from storage.db import database, is_sqlite, open_database
 
 
 def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from bot import logs
+    logs.setup()
 
 
 def _open(config: Config) -> None:
@@ -55,6 +55,7 @@ def serve(host: str, port: int, workers: int) -> None:
     _setup_logging()
     config = Config.from_env()
     config.require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
+    config.check_ratelimit_storage()  # here, once, rather than in every worker as it starts
     _open(config)
     _ensure_schema(config)
     database.close()  # workers open their own connections

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.proxy import BadProxySetting, Network, parse_allowed
 from commands.actor import DEFAULT_COMMAND
 from storage.db import DEFAULT_URL
 
@@ -16,6 +17,13 @@ class MissingSetting(SystemExit):
 
     def __init__(self, name: str, why: str):
         super().__init__(f"invitebot: set the environment variable {name} ({why}).")
+
+
+class BadSetting(SystemExit):
+    """One clear line naming the variable whose value cannot work, and what to do."""
+
+    def __init__(self, text: str):
+        super().__init__(f"invitebot: {text}")
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class Config:
     mail_from: str
     outbox_dir: str
     ratelimit_storage: str
+    forwarded_allow_ips: tuple[Network, ...] | None = ()  # the proxies to trust; None = any
 
     @classmethod
     def from_env(cls, env=None) -> "Config":
@@ -50,6 +59,7 @@ class Config:
             mail_from=env.get("MAIL_FROM") or f"Customer portal <no-reply@{host}>",
             outbox_dir=env.get("OUTBOX_DIR") or "outbox",
             ratelimit_storage=env.get("RATELIMIT_STORAGE_URI") or "memory://",
+            forwarded_allow_ips=_proxies(env.get("FORWARDED_ALLOW_IPS")),
         )
 
     @property
@@ -67,3 +77,24 @@ class Config:
         """Flask's session key, derived from the signing secret so every worker agrees on it."""
         secret = (self.signing_secret or "invitebot-local-only").encode()
         return hmac.new(secret, b"invitebot portal sessions", hashlib.sha256).digest()
+
+    def check_ratelimit_storage(self) -> None:
+        """Refuse, in one line, a RATELIMIT_STORAGE_URI that cannot work (unknown, or its package missing)."""
+        from limits.errors import ConfigurationError
+        from limits.storage import storage_from_string
+        try:
+            storage_from_string(self.ratelimit_storage)
+        except ConfigurationError as exc:
+            scheme = self.ratelimit_storage.split(":", 1)[0]
+            if "prerequisite not available" not in str(exc) or "redis" not in scheme:
+                raise BadSetting(f"RATELIMIT_STORAGE_URI: {scheme}:// is not a rate-limit storage invitebot "
+                                 "can use. Use memory:// (one worker) or redis://host:6379.") from None
+            raise BadSetting(f"RATELIMIT_STORAGE_URI is {scheme}://…, but the redis package is not installed."
+                             " Install it with: pip install 'invitebot[redis]'.") from None
+
+
+def _proxies(value: str | None):
+    try:
+        return parse_allowed(value)
+    except BadProxySetting as exc:
+        raise BadSetting(f"{exc}. Name the reverse proxies to trust, comma-separated, or leave it unset.") from None

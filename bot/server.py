@@ -9,14 +9,16 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from bot.logs import escape_controls, one_line
+
 # Paths whose last part is a secret (invitation and sign-up tokens).
 _SECRET_PATH = re.compile(r"^/(i|join)/[^/?#\s]+")
 
 
 def redact_path(path: str) -> str:
-    """The path as it may appear in a log: no token, no query string."""
+    """The path as it may appear in a log: no token, no query string, no control character."""
     path = (path or "").split("?", 1)[0]
-    return _SECRET_PATH.sub(lambda m: f"/{m.group(1)}/[redacted]", path)
+    return escape_controls(_SECRET_PATH.sub(lambda m: f"/{m.group(1)}/[redacted]", path))
 
 
 class RedactingLogger(Logger):
@@ -26,13 +28,18 @@ class RedactingLogger(Logger):
     response header and environ key, ~100 a request): a format asking for anything else gets "-",
     so no header (a Referer holding an invitation link, say) can reach the log."""
 
+    def setup(self, cfg):
+        super().setup(cfg)
+        one_line(self.error_log.handlers + self.access_log.handlers)
+
     def atoms(self, resp, req, environ, request_time):
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         method, protocol = environ.get("REQUEST_METHOD", "-"), environ.get("SERVER_PROTOCOL", "-")
         path = redact_path(environ.get("PATH_INFO", ""))
         sent = getattr(resp, "sent", None)
-        return {"h": environ.get("REMOTE_ADDR", "-"), "r": f"{method} {path} {protocol}", "s": status,
-                "m": method, "U": path, "q": "", "H": protocol, "b": str(sent) if sent is not None else "-",
+        method, protocol = escape_controls(method), escape_controls(protocol)
+        return {"h": escape_controls(environ.get("REMOTE_ADDR", "-")), "r": f"{method} {path} {protocol}",
+                "s": status, "m": method, "U": path, "q": "", "H": protocol, "b": str(sent) if sent is not None else "-",
                 "B": sent, "T": request_time.seconds, "M": request_time.seconds * 1000
                 + request_time.microseconds // 1000, "D": request_time.seconds * 1_000_000
                 + request_time.microseconds, "{raw_uri}e": path}
@@ -66,6 +73,9 @@ def serve_gunicorn(app_factory, host: str, port: int, workers: int, post_worker_
         "accesslog": "-",
         "errorlog": "-",
         "logger_class": RedactingLogger,
+        # Forwarded headers are trusted by the app (bot/proxy.py, FORWARDED_ALLOW_IPS) and nowhere
+        # else: gunicorn would otherwise take X-Forwarded-Proto from anyone on 127.0.0.1.
+        "forwarded_allow_ips": "",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
     }
     if post_worker_init:
@@ -75,8 +85,10 @@ def serve_gunicorn(app_factory, host: str, port: int, workers: int, post_worker_
 
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code="-", size="-"):
-        logging.getLogger("invitebot.access").info('"%s %s" %s', self.command,
-                                                  redact_path(self.path), code)
+        # The environ's address: the real client's once a trusted proxy's header was read (bot/proxy.py).
+        client = getattr(self, "environ", {}).get("REMOTE_ADDR") or self.address_string()
+        logging.getLogger("invitebot.access").info('%s "%s %s" %s', escape_controls(client),
+                                                  escape_controls(self.command), redact_path(self.path), code)
 
 
 class ThreadServer:

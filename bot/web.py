@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Config
+from bot.proxy import TrustedProxies
 from portal import pages, signup_pages
 from storage.db import database, open_database
 
@@ -21,13 +23,45 @@ SECURITY_HEADERS = {
                                 "base-uri 'none'; object-src 'none'"),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    # Invitation tokens live in page URLs: never send them on as a Referer.
-    "Referrer-Policy": "no-referrer",
+    # Invitation tokens live in page URLs: a Referer carries the origin only, never the path. Not
+    # no-referrer: with it browsers send `Origin: null` on form posts, which the CSRF check refuses.
+    "Referrer-Policy": "strict-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
-csrf = CSRFProtect()
+
+
+def _origin(url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{parts.hostname.lower()}:{port}"
+
+
+class SameOriginCSRF(CSRFProtect):
+    """Flask-WTF's token check, then the browser's own word on where the form came from.
+
+    A post must come from one of our pages: its `Origin` (every current browser sends one on a form
+    post), else its `Referer`, must be PUBLIC_URL's origin or the origin the request was made to.
+    Over HTTPS one of the two is required; over plain HTTP (local use) a post with neither passes
+    on the token alone. This replaces Flask-WTF's strict Referer check (WTF_CSRF_SSL_STRICT), which
+    needs a full Referer that the referrer policy rightly withholds."""
+
+    def protect(self, apply_exemptions=False):
+        super().protect(apply_exemptions=apply_exemptions)
+        if not g.get("csrf_valid"):  # a safe method or an exempt view: nothing was checked
+            return
+        claimed = request.headers.get("Origin") or request.headers.get("Referer")
+        if claimed is None and not request.is_secure:
+            return
+        ours = {_origin(request.host_url), _origin(current_app.config["INVITEBOT"].public_url)}
+        if claimed is None or _origin(claimed) not in ours - {None}:
+            self._error_response("The form was not sent from this site.")
+
+
+csrf = SameOriginCSRF()
 
 
 def create_app(config: Config | None = None, **overrides) -> Flask:
@@ -41,17 +75,24 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.secure_cookies,
         WTF_CSRF_TIME_LIMIT=3600 * 4,
-        WTF_CSRF_SSL_STRICT=config.secure_cookies,
+        WTF_CSRF_SSL_STRICT=False,  # SameOriginCSRF checks the origin instead
         RATELIMIT_STORAGE_URI=config.ratelimit_storage,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis gone: the limits go on per worker (Flask-Limiter logs a warning) instead of every page 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,  # and if it fails mid-request, the limit is skipped, not the page
         LINK_RATE_LIMIT="30 per minute",
         LOGIN_RATE_LIMIT="10 per minute",
+        ACCOUNT_LOGIN_LIMIT=pages.ACCOUNT_LOGIN_LIMIT,
         SIGNUP_RATE_LIMIT="5 per minute",
         SIGNUP_MIN_SECONDS=signup_pages.MIN_SECONDS,
         MAX_CONTENT_LENGTH=1024 * 1024,
         INVITEBOT=config,
     )
     app.config.update(overrides)
+    config.check_ratelimit_storage()
+    # Limits and logs see the real client only through a proxy FORWARDED_ALLOW_IPS names.
+    app.wsgi_app = TrustedProxies(app.wsgi_app, config.forwarded_allow_ips)
     csrf.init_app(app)
     limiter = Limiter(get_remote_address, app=app)
     app.register_blueprint(pages.bp)
@@ -64,6 +105,11 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
             ("signup.join", signup_pages.join, signup_pages.signup_limit, ["POST"]),
             ("signup.signup_submit", signup_pages.signup_submit, signup_pages.signup_limit, ["POST"])):
         app.view_functions[endpoint] = limiter.limit(limit, methods=methods)(view)
+    # Per account as well as per client (OWASP): only failed passwords count, and the window is short,
+    # so guessing is slow but nobody can keep a customer out for long.
+    app.view_functions["portal.login"] = limiter.limit(
+        pages.account_login_limit, key_func=pages.account_key, methods=["POST"],
+        deduct_when=lambda response: response.status_code == 401)(app.view_functions["portal.login"])
     if config.signing_secret and config.bot_token:
         from bot.slack import http as slack_http
         slack_http.mount(app, config, limiter, csrf)
@@ -89,7 +135,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     @app.errorhandler(429)
     def too_many(exc):
         return _error_page("Too many attempts",
-                           "Please wait a minute before trying again.", 429)
+                           "Please wait a few minutes before trying again.", 429)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

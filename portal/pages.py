@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from commands import enrolment
 from commands.errors import CommandError
@@ -42,6 +42,20 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+# Failed passwords for one account, from any client. A short window: the customer is back in at most
+# five minutes after a guesser stops, while guessing runs at 60 an hour per account at the most.
+ACCOUNT_LOGIN_LIMIT = "5 per 5 minutes"
+
+
+def account_login_limit() -> str:
+    return current_app.config["ACCOUNT_LOGIN_LIMIT"]
+
+
+def account_key() -> str:
+    """The account a login names: its address as typed, trimmed and lower-cased (R1's identity)."""
+    return "account:" + request.form.get("email", "").strip().lower()[:320]
+
+
 def _dead(state: str, workspace=None):
     title, text = DEAD_LINKS[state]
     return render_template("dead_link.html", title=title, text=text, state=state,
@@ -77,9 +91,14 @@ def accept(token: str):
         return render_template("enrolled.html", outcome=outcome, brand=outcome.invitation.workspace)
 
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds; anything larger names nothing
+
+
 @bp.get("/brand/<int:workspace_id>.css")
 def brand_css(workspace_id: int):
     """The workspace's accent colour as a stylesheet (the CSP allows no inline styles)."""
+    if workspace_id > MAX_ID:
+        abort(404)
     with session():
         ws = Workspace.get_or_none(Workspace.id == workspace_id)
         colour = ws.accent_color if ws and re.fullmatch(r"#[0-9a-fA-F]{6}", ws.accent_color or "") else "#2b5fad"

@@ -15,6 +15,7 @@ from commands.actor import Actor
 from commands.clock import clock as the_clock
 from storage import schema
 from storage.db import database, open_database
+from tlskit import tls  # noqa: F401 (the throwaway certificate authority, for every suite)
 
 TEAM = "T0TEST"
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tlskit import spki_pin
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,8 +34,8 @@ def _missing() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """One headless Chromium for the session; each test gets its own context (cookies, storage)."""
+def playwright():
+    """Playwright for the session (skips on a laptop without Chromium, fails under CI=true)."""
     missing = _missing()
     if missing:
         reason = "the browser tests need " + " and ".join(missing)
@@ -41,11 +44,31 @@ def chromium():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield pw
+
+
+@contextmanager
+def _launched(playwright, *extra_args: str):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + list(extra_args))
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    """One headless Chromium for the session; each test gets its own context (cookies, storage)."""
+    with _launched(playwright) as browser:
+        yield browser
+
+
+@pytest.fixture(scope="session")
+def chromium_https(playwright, tls):
+    """A second Chromium that trusts the test's throwaway certificate (by its public key, as a
+    certificate from a real authority would be trusted), for the pages behind the TLS proxy."""
+    with _launched(playwright, f"--ignore-certificate-errors-spki-list={spki_pin(tls.leaf)}") as browser:
+        yield browser
 
 
 @pytest.fixture(autouse=True)
@@ -73,9 +96,22 @@ _OWN_STATUS = re.compile(r"^Failed to load resource: the server responded with a
 
 
 @pytest.fixture
-def browser_page(chromium, request):
+def browser_page(chromium):
     """A fresh page that records trouble; `shot(name)` keeps a screenshot under test-artifacts/."""
-    context = chromium.new_context(viewport={"width": 1000, "height": 760}, java_script_enabled=True)
+    with recording_page(chromium) as page:
+        yield page
+
+
+@pytest.fixture
+def https_page(chromium_https):
+    """The same, in the Chromium that trusts the TLS proxy's certificate."""
+    with recording_page(chromium_https) as page:
+        yield page
+
+
+@contextmanager
+def recording_page(browser):
+    context = browser.new_context(viewport={"width": 1000, "height": 760}, java_script_enabled=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     trouble = Trouble()
