@@ -3,6 +3,7 @@ default in templates/email), and the HTML part made from that same text in a bra
 the two parts always say the same thing."""
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from dataclasses import dataclass
@@ -12,11 +13,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from commands import templates
+from commands.errors import InvalidInput
 
 _DIR = Path(__file__).with_name("templates") / "email"
 _layout = Environment(loader=FileSystemLoader(_DIR), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True).get_template("layout.html")
 _URL = re.compile(r"(https?://[^\s<]+)")
+log = logging.getLogger("invitebot.emails")
 
 BUTTONS = {"invitation": "Set your password", "welcome": "Join", "reminder": "Set your password",
            "signup_confirmation": "Choose your password", "already_registered": "Log in"}
@@ -61,7 +64,16 @@ def render(kind: str, context: dict, public_url: str, workspace=None, custom=_LO
     if custom is _LOOK_UP:
         custom = templates.custom_for(workspace.id, kind) if workspace is not None else None
     subject_src, body_src = (custom.subject, custom.body) if custom else default_template(kind)
-    subject, text = templates.render(subject_src, body_src, ctx)
+    try:
+        subject, text = templates.render(subject_src, body_src, ctx)
+    except InvalidInput as exc:
+        if not custom:
+            raise
+        # A template saved before a check existed must not stop the email: the shipped one goes out.
+        log.warning("the %s template of workspace %s could not be filled in, so the default was used: %s",
+                    kind, getattr(workspace, "id", None), exc.message)
+        subject_src, body_src = default_template(kind)
+        subject, text = templates.render(subject_src, body_src, ctx)
     main_link = ctx["link"] or (ctx["login_url"] if kind == "already_registered" else "")
     html = _layout.render(
         paragraphs=_paragraphs(text), link=main_link, button=BUTTONS.get(kind, "Open"),

@@ -39,7 +39,7 @@ def register(app, directory, config) -> None:
     app.action(ids.TEMPLATE_KIND)(ack=_ack, lazy=lazy(admin.template_kind))
     app.action(ids.TEMPLATE_PREVIEW)(ack=_ack, lazy=lazy(admin.template_preview))
     app.action(ids.TEMPLATE_RESET)(ack=_ack, lazy=lazy(admin.template_reset))
-    app.view(ids.TEMPLATES_MODAL)(ack=admin.ack_templates, lazy=lazy(admin.save_templates))
+    app.view(ids.TEMPLATES_MODAL)(ack=admin.ack_templates(directory), lazy=lazy(admin.save_templates))
     app.view(ids.ACCESS_MODAL)(ack=_ack, lazy=lazy(admin.save_access))
     app.view(ids.SETTINGS_MODAL)(ack=admin.ack_settings(directory), lazy=lazy(admin.save_settings))
 

@@ -1,6 +1,8 @@
 """Admin screens: the sign-up link (R14), email templates (R19), access and role (R16), settings."""
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
+
 from bot.slack import ids
 from bot.slack.listeners.buttons import _ref
 from bot.slack.payloads import ModalContext
@@ -9,7 +11,7 @@ from bot.slack.views import messages as msg
 from bot.slack.views import modals
 from commands import customers, invitations, signup, templates
 from commands import settings as workspace_settings
-from commands.errors import CommandError, InvalidFields
+from commands.errors import CommandError, InvalidFields, InvalidInput
 from portal.emails import default_template
 from storage.db import session
 
@@ -44,8 +46,7 @@ def _template_view(actor, kind: str, subject: str | None = None, body: str | Non
     subject = subject if subject is not None else (custom.subject if custom else default_subject)
     body = body if body is not None else (custom.body if custom else default_body)
     try:
-        templates.check(subject, body)
-        preview, problem = templates.render(subject, body, templates.PLACEHOLDERS), None
+        preview, problem = templates.preview(subject, body), None
     except CommandError as exc:
         preview, problem = None, exc.message
     return views.templates_modal(kind, templates.EDITABLE, subject, body, custom is not None, preview, problem)
@@ -81,29 +82,51 @@ def template_reset(turn) -> None:
     turn.client.views_update(view_id=_modal_view(turn).get("id"), view=_template_view(turn.actor(), kind))
 
 
-def _template_errors(view: dict) -> dict:
-    values = modals.values(view)
-    try:
-        templates.check(values.get(ids.SUBJECT, ""), values.get(ids.BODY, ""))
-    except CommandError as exc:
-        return {exc.field if exc.field in (ids.SUBJECT, ids.BODY) else ids.BODY: exc.message[:150]}
-    return {}
+def ack_templates(directory):
+    """The admin first (R18): only an admin looked up moments ago (opening the form) has the template
+    checked in the ack, so problems show inline. Anyone else is acked as is and decided after the ack,
+    where a non-admin is refused once before the template is looked at."""
 
-
-def ack_templates(ack, body):
-    errors = _template_errors(body.get("view") or {})
-    if errors:
-        ack(response_action="errors", errors=errors)
-    else:
+    def ack_templates_submission(ack, body):
+        team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+        actor = directory.cached_actor(team, (body.get("user") or {}).get("id", ""))
+        if actor is None or not actor.is_admin:
+            ack()
+            return
+        view = body.get("view") or {}
+        values = modals.values(view)
+        kind = ModalContext.load(view.get("private_metadata")).kind or "invitation"
+        try:
+            templates.vet(actor, kind, values.get(ids.SUBJECT, ""), values.get(ids.BODY, ""))
+        except CommandError as exc:
+            field = exc.field if exc.field in (ids.SUBJECT, ids.BODY) else ids.BODY
+            ack(response_action="errors", errors={field: exc.message[:150]})
+            return
         ack()
+
+    return ack_templates_submission
 
 
 def save_templates(turn) -> None:
-    if _template_errors(_modal_view(turn)):
-        return  # shown inline by the ack
+    cached = turn.cached_actor()  # before turn.actor() looks the person up: what the ack saw
+    checked_in_ack = cached is not None and cached.is_admin
     values = modals.values(_modal_view(turn))
-    kind = turn.modal.kind or "invitation"
-    outcome = templates.save(turn.actor(), kind, values.get(ids.SUBJECT, ""), values.get(ids.BODY, ""))
+    kind, subject, body = turn.modal.kind or "invitation", values.get(ids.SUBJECT, ""), values.get(ids.BODY, "")
+    actor = turn.actor()
+    try:
+        outcome = templates.save(actor, kind, subject, body)
+    except CommandError as problem:
+        if checked_in_ack:
+            return  # the ack showed this inline; once is enough (R20)
+        if isinstance(problem, InvalidInput) and turn.trigger_id:
+            # An admin not looked up in the last few minutes: the form closed unchecked, so it comes
+            # back with their text and the problem, rather than the text being lost.
+            try:
+                turn.client.views_open(trigger_id=turn.trigger_id, view=_template_view(actor, kind, subject, body))
+                return
+            except SlackApiError:
+                pass
+        raise
     turn.client.chat_postMessage(channel=turn.user_id, **msg.reply(outcome.message))
 
 
