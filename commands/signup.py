@@ -1,7 +1,12 @@
 """Customers who come on their own: the shareable sign-up link (R14) and the self sign-up page (R15).
 
 Both answer every submission the same way and tell the person what happens by email, so the
-pages never reveal whether an address is known (here or in another workspace)."""
+pages never reveal whether an address is known (here or in another workspace).
+
+Anyone can send these forms, about anyone (issue 11). So a form never makes anyone an account's
+admin (R16: that takes an admin's decision or an admin's first invitation for the account), never
+replaces a link already sent (which may be one an admin sent, R6), and an address gets at most one
+email per FORM_EMAIL_PERIOD from the forms, whatever that email would say."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,10 +18,14 @@ from commands.actor import CUSTOMER, SIGNUP, SYSTEM, Actor
 from commands.clock import clock
 from commands.credentials import new_token, plausible_token, token_digest
 from commands.errors import Conflict
-from commands.invitations import replace_link, send_link, require_admin, workspace_of
+from commands.invitations import send_link, require_admin, workspace_of
 from commands.results import Outcome
 from storage.db import atomic
-from storage.models import Customer, Invitation, SignupLink, Workspace
+from storage.models import Customer, Invitation, SignupEmailGate, SignupLink, SpentFormToken, Workspace
+from storage.runs import ReminderLog
+
+# However often the forms are sent for one address, it gets at most one email from them this often.
+FORM_EMAIL_PERIOD = dt.timedelta(hours=1)
 
 
 @dataclass
@@ -123,30 +132,59 @@ def self_signup(ws: Workspace, name: str, email: str, account: str = "") -> None
         _ask(ws, name, email, account, approval=True, via="sign-up page")
 
 
+def spend_form(nonce: str, valid_for: dt.timedelta) -> bool:
+    """A sign-up form is accepted once: False when the form with this nonce was accepted already."""
+    now = clock.now()
+    return SpentFormToken.spend(nonce, now, forget_before=now - valid_for)
+
+
+def _may_email(ws: Workspace, email_key: str) -> bool:
+    """True (and counted) unless the forms emailed this address less than FORM_EMAIL_PERIOD ago."""
+    return SignupEmailGate.take(ws, email_key, clock.now(), FORM_EMAIL_PERIOD)
+
+
+def _remind(inv: Invitation) -> None:
+    """Someone with a pending link asked again. Their link is stored only as a hash (R5), so it cannot
+    be sent again, and a new one would kill the one they have (R6), maybe an admin's: they are told,
+    once per invitation, that it is waiting in their inbox and whom to ask if it is lost."""
+    key = f"signup-reminder:{inv.id}"
+    if not ReminderLog.claim(key, clock.now()):
+        return
+    if not _may_email(inv.workspace, inv.customer.email_key):
+        ReminderLog.release(key)  # not this time; a later sign-up may still remind them
+        return
+    outbox.enqueue("already_invited", inv.customer, {"sent_at": f"{inv.sent_at:%Y-%m-%d %H:%M} UTC",
+                                                     "expires_at": f"{inv.expires_at:%Y-%m-%d %H:%M} UTC"},
+                   invitation=inv)
+    history.record(inv.customer, "reminded", actor=CUSTOMER, invitation=inv,
+                   detail="someone used a sign-up form with this address: emailed a reminder of the pending "
+                          "link (no new link)")
+
+
 def _ask(ws: Workspace, name: str, email: str, account: str, *, approval: bool, via: str) -> None:
     address = inputs.email(email)
     name = inputs.text(name, what="name", limit=inputs.MAX_NAME, field="name")
     account = inputs.text(account, what="account number", limit=inputs.MAX_REF, field="account") or None
-    robot = _robot(ws)
-    kind = "signup_confirmation"  # send_link makes it the welcome email for someone enrolled elsewhere (R3)
     customer = Customer.find(ws, address.key)
     if customer is not None:
         if customer.suspended:
             return  # nothing to send; the page says the same as always
         if customer.is_enrolled:
-            outbox.enqueue("already_registered", customer, {})
+            if _may_email(ws, address.key):
+                outbox.enqueue("already_registered", customer, {})
             return
         open_inv = Invitation.open_for(customer)
         if open_inv is not None and open_inv.status == Invitation.PENDING:
-            # The loop seed 000 warns about: finish the invitation they already have.
-            replace_link(open_inv, robot, email_kind=kind)
+            _remind(open_inv)  # seed 000's loop: finish the invitation they already have
             return
         if open_inv is not None:
             return  # already waiting for an admin
-    else:
-        role = "admin" if account and not Customer.account_has_admin(ws, account) else "member"
+    if not approval and not _may_email(ws, address.key):
+        return  # the forms emailed this address a moment ago; nothing new to add
+    if customer is None:
+        # Always a member: naming an account on a public form proves nothing about it (R16).
         customer = Customer.create(workspace=ws, email=address.address, email_key=address.key, name=name,
-                                   account_number=account, role=role, access_areas=list(ws.default_access),
+                                   account_number=account, role="member", access_areas=list(ws.default_access),
                                    created_at=clock.now())
     inv = Invitation(workspace=ws, customer=customer, inviter=SIGNUP, inviter_name=f"{name or address.address} ({via})",
                      created_at=clock.now())
@@ -155,7 +193,8 @@ def _ask(ws: Workspace, name: str, email: str, account: str, *, approval: bool, 
         inv.save()
         history.record(customer, "requested", actor=CUSTOMER, invitation=inv, detail=f"through the {via}")
     else:
-        send_link(inv, robot, email_kind=kind)
+        # send_link makes it the welcome email for someone enrolled elsewhere (R3)
+        send_link(inv, _robot(ws), email_kind="signup_confirmation")
 
 
 def unannounced_requests(limit: int = 50) -> list[Invitation]:

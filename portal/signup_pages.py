@@ -1,12 +1,15 @@
 """The sign-up pages: /join/<token> (shareable link, R14) and /signup/<workspace> (R15)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import datetime as dt
+import hmac
+import secrets
 
-from flask import Blueprint, current_app, render_template, request
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from flask import Blueprint, current_app, render_template, request, session as browser_session
+from itsdangerous import BadSignature, TimestampSigner
 
 from commands import signup
+from commands.clock import clock
 from commands.errors import CommandError
 from storage.db import session
 
@@ -14,6 +17,7 @@ bp = Blueprint("signup", __name__)
 
 MIN_SECONDS = 2        # a person takes longer than this to fill the form; a bot does not
 MAX_SECONDS = 2 * 3600  # a form older than this must be reloaded
+SESSION_KEY = "signup_form"  # in the signed session cookie: what this browser's form tokens are bound to
 
 DEAD = {
     "expired": ("This sign-up link has expired", "Ask the team that shared it for a new link."),
@@ -30,22 +34,40 @@ def signup_limit() -> str:
     return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
+class _Signer(TimestampSigner):
+    """Signs with the app's clock, which tests can move."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().replace(tzinfo=dt.timezone.utc).timestamp())
+
+
 def _signer() -> TimestampSigner:
-    return TimestampSigner(current_app.config["SECRET_KEY"], salt="invitebot-signup-form")
+    return _Signer(current_app.config["SECRET_KEY"], salt="invitebot-signup-form")
 
 
 def _form_token() -> str:
-    return _signer().sign(b"form").decode()
+    """A token for one showing of the form: bound to this browser's session, and new each time."""
+    binding = browser_session.get(SESSION_KEY)
+    if not binding:
+        binding = browser_session[SESSION_KEY] = secrets.token_urlsafe(16)
+    return _signer().sign(f"{binding}.{secrets.token_urlsafe(16)}".encode()).decode()
 
 
 def _form_ok(token: str) -> bool:
-    """The time-based form token: signed when the page was shown, too fast or too old is refused."""
+    """The form token (issue 11): signed when the page was shown to this same browser session, sent
+    back neither too fast (a bot) nor too late, and accepted once."""
     try:
-        _signer().unsign(token or "", max_age=MAX_SECONDS)
-        _, age = _signer().unsign(token or "", return_timestamp=True)
-    except (BadSignature, SignatureExpired):
+        payload, signed_at = _signer().unsign(token or "", max_age=MAX_SECONDS, return_timestamp=True)
+    except BadSignature:  # forged, or older than MAX_SECONDS (SignatureExpired)
         return False
-    return (datetime.now(timezone.utc) - age).total_seconds() >= current_app.config["SIGNUP_MIN_SECONDS"]
+    binding, _, nonce = payload.decode("ascii", "replace").partition(".")
+    ours = browser_session.get(SESSION_KEY) or ""
+    if not (ours and nonce and hmac.compare_digest(binding.encode(), ours.encode())):
+        return False  # loaded in another browser session, or by a script that kept only the token
+    age = clock.now().replace(tzinfo=dt.timezone.utc) - signed_at
+    if age.total_seconds() < current_app.config["SIGNUP_MIN_SECONDS"]:
+        return False
+    return signup.spend_form(nonce, valid_for=dt.timedelta(seconds=MAX_SECONDS))
 
 
 def _dead(state: str, brand=None):

@@ -8,7 +8,7 @@ from peewee_migrate import Router
 
 from storage.db import database
 from storage.models import (AppAdmin, Customer, EmailTemplate, Event, Invitation, OutboxEmail, RequestMessage,
-                            SignupLink, Upload, UploadRow, Workspace)
+                            SignupEmailGate, SignupLink, SpentFormToken, Upload, UploadRow, Workspace)
 from storage.runs import JobLease, JobRun, ReminderLog, ResendRun, SlackEventReceipt
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -16,7 +16,8 @@ log = logging.getLogger("invitebot.schema")
 
 # Every table, each after the tables it points at.
 ALL_MODELS = [Workspace, AppAdmin, Upload, UploadRow, Customer, Invitation, Event, OutboxEmail, SlackEventReceipt,
-              JobLease, JobRun, ReminderLog, SignupLink, EmailTemplate, ResendRun, RequestMessage]
+              JobLease, JobRun, ReminderLog, SignupLink, EmailTemplate, ResendRun, RequestMessage,
+              SignupEmailGate, SpentFormToken]
 
 
 class SchemaOutdated(Exception):

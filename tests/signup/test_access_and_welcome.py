@@ -29,25 +29,25 @@ def test_the_access_modal_shows_and_saves_areas_and_role_which_status_and_the_po
     _enrolled(site, "jo@example.com", account="A-1")
     view = site.open_modal(ADMIN, "access jo@example.com", ids.ACCESS_MODAL)
     assert "*jo@example.com* — account A-1" in visible_text(view)
-    assert initial_values(view) == {ids.ACCESS: AREAS, ids.ROLE: "admin"}  # first of its account: its admin
+    assert initial_values(view) == {ids.ACCESS: AREAS, ids.ROLE: "member"}  # a sign-up is never an admin
 
     before = len(site.slack.calls_to("response_url"))
-    _, answer = site.submit_view(ADMIN, view, {ids.ACCESS: ["Proposals", "Invoicing / payments"], ids.ROLE: "member"})
+    _, answer = site.submit_view(ADMIN, view, {ids.ACCESS: ["Proposals", "Invoicing / payments"], ids.ROLE: "admin"})
     assert answer is None
     site.settle()
     told = site.slack.calls_to("response_url")[before:][-1].args
-    assert told["text"] == "jo@example.com is now a member and sees: Proposals, Invoicing / payments."
+    assert told["text"] == "jo@example.com is now an account admin and sees: Proposals, Invoicing / payments."
 
     status = visible_text(site.command(ADMIN, "status jo@example.com"))
-    assert "Role: member of account A-1" in status
+    assert "Role: account admin of account A-1" in status
     assert "Access: Proposals, Invoicing / payments" in status
-    assert "access changed by <@U0ADMIN>: member; sees Proposals, Invoicing / payments" in status
+    assert "access changed by <@U0ADMIN>: account admin; sees Proposals, Invoicing / payments" in status
 
     page = site.log_in("jo@example.com")
-    assert "Role: member of account A-1" in page.text
+    assert "Role: account admin of account A-1" in page.text
     assert _areas_on_signed_in_page(page) == ["Proposals", "Invoicing / payments"]
     reopened = site.open_modal(ADMIN, "access jo@example.com", ids.ACCESS_MODAL)
-    assert initial_values(reopened) == {ids.ACCESS: ["Proposals", "Invoicing / payments"], ids.ROLE: "member"}
+    assert initial_values(reopened) == {ids.ACCESS: ["Proposals", "Invoicing / payments"], ids.ROLE: "admin"}
 
 
 def test_a_customer_with_no_areas_is_told_to_ask_the_team(site):
@@ -76,10 +76,12 @@ def test_access_for_an_address_nobody_invited_says_so_in_the_modal(site):
     assert "There is no invitation for nobody@example.com" in visible_text(view)
 
 
-def test_the_first_sign_up_of_an_account_is_its_admin_and_the_next_ones_are_members(site):
+def test_sign_ups_naming_an_account_are_its_members_even_when_it_has_no_admin(site):
+    """Issue 11: anyone can type an account number on the public forms, so that makes nobody its admin
+    (R16); an admin decides that with `/invite access`, or by sending the account's first invitation."""
     _enrolled(site, "first@example.com", name="First", account="A-9")
     _enrolled(site, "second@example.com", name="Second", account="A-9")
-    assert "Role: account admin of account A-9" in visible_text(site.command(ADMIN, "status first@example.com"))
+    assert "Role: member of account A-9" in visible_text(site.command(ADMIN, "status first@example.com"))
     assert "Role: member of account A-9" in visible_text(site.command(ADMIN, "status second@example.com"))
     assert "Role: member of account A-9" in site.log_in("second@example.com").text
 
