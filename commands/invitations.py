@@ -182,7 +182,10 @@ def invite(actor: Actor, email: str, *, name: str = "", account: str | None = No
                     customer.access_areas = areas
                 customer.save()
             else:
-                proposed = _differing(customer, name, account, areas if access is not None else None)
+                # The invite form shows the workspace's default areas ticked; sent back untouched, they
+                # are no request to change the areas of a customer already known.
+                chose_areas = access is not None and set(areas) != set(ws.default_access or [])
+                proposed = _differing(customer, name, account, areas if chose_areas else None)
                 if proposed and not send:
                     raise NotPermitted("change an existing customer's details (name, account number, "
                                        "access)", actor.admin_names)

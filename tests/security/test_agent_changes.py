@@ -153,3 +153,18 @@ def test_the_approval_request_in_slack_names_the_proposed_changes(stack, db):
     assert set(buttons(request)) == {ids.APPROVE, ids.DENY}
     stack.settle()
     assert _details() == BEFORE
+
+
+def test_an_agents_invite_form_sent_with_the_default_areas_ticked_proposes_no_access_change(stack, db):
+    """The invite modal opens with the workspace's default areas ticked: an agent who leaves them
+    alone is not asking to change a known customer's access, and is not held up for approval."""
+    ws = Workspace.for_team(TEAM, clock.now())
+    Workspace.update(approval_required=False).where(Workspace.id == ws.id).execute()
+    name, account, access = BEFORE
+    invitations.invite(Actor(TEAM, ADMIN, "Ada Admin", is_admin=True), EMAIL, name=name, account=account,
+                       access=access, send=False)
+    stack.submit(AGENT, ids.INVITE_MODAL, {ids.EMAIL: EMAIL, ids.ACCESS: list(ws.default_access),
+                                           ids.SEND_NOW: ["yes"]})
+    stack.settle()
+    assert customers.status(Actor(TEAM, ADMIN, "Ada Admin", is_admin=True), EMAIL).label == "Invited"
+    assert _details() == BEFORE
