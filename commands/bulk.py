@@ -21,6 +21,7 @@ from commands.credentials import new_tokens
 from commands.errors import Conflict, InvalidInput
 from commands.export import neutralise
 from commands.holders import busy_elsewhere, holder
+from commands.inputs import one_line
 from commands.invitations import EMAIL_NOTES, require_admin, workspace_of
 from storage.bulk import bulk_session, insert_rows, json_objects, json_text, last_id, select, select_in
 from storage.db import atomic
@@ -59,11 +60,21 @@ class Layout:
     columns: dict[str, int]  # our field -> column index
 
 
+def _not_text(line: int | None = None) -> str:
+    where = f": line {line} has characters in another encoding" if line else ""
+    return (f"The file is not UTF-8 text{where}. In your spreadsheet, save it as \"CSV UTF-8 (comma "
+            "delimited)\" and upload that.")
+
+
+_EMPTY = f"The file is empty. Upload a CSV whose first line is the header: {EXPECTED_HEADER}"
+_CUT = ("unexpected end of data", "truncated data")  # what a character cut by the end of the sample raises
+
+
 def _sniff(path: Path) -> Layout:
     with open(path, "rb") as f:
         sample = f.read(SAMPLE_BYTES)
     if not sample.strip():
-        raise FileRefused(f"The file is empty. Upload a CSV whose first line is the header: {EXPECTED_HEADER}")
+        raise FileRefused(_EMPTY)
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     elif b"\x00" in sample or sample.startswith((b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xd0\xcf\x11\xe0")):
@@ -71,14 +82,18 @@ def _sniff(path: Path) -> Layout:
                           "file). Save it as \"CSV UTF-8\" and upload that.")
     else:
         encoding = "utf-8-sig"
-        try:
-            sample.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(sample) - 4:  # not merely a character cut at the end of the sample
-                raise FileRefused("The file is not UTF-8 text. In your spreadsheet, save it as "
-                                  "\"CSV UTF-8 (comma delimited)\" and upload that.") from None
-    text = sample.decode(encoding, errors="replace")
-    header_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    try:
+        text = sample.decode(encoding)
+    except UnicodeDecodeError as exc:
+        # Only a character cut where the sample stops is not an error (check_file reads the rest).
+        if not (len(sample) == SAMPLE_BYTES and exc.end == len(sample) and exc.reason in _CUT):
+            raise FileRefused(_not_text()) from None
+        text = sample[:exc.start].decode(encoding)
+    # U+FEFF is not whitespace to str.strip(): a file of byte order marks (two of them, or one per line)
+    # holds nothing.
+    if not text.replace("\ufeff", "").strip():
+        raise FileRefused(_EMPTY)
+    header_line = text.lstrip("\ufeff").splitlines()[0]
     delimiter = max(_DELIMITERS, key=header_line.count)
     header = next(csv.reader([header_line], delimiter=delimiter), [])
     columns: dict[str, int] = {}
@@ -95,7 +110,19 @@ def _sniff(path: Path) -> Layout:
 
 
 def _open(path: Path, layout: Layout):
-    return open(path, encoding=layout.encoding, errors="replace", newline="")
+    return open(path, encoding=layout.encoding, errors="strict", newline="")
+
+
+def _first_line_not_utf8(path: Path) -> int | None:
+    """The number of the first line that is not UTF-8 (no byte of a UTF-8 character is a newline, so
+    each line decodes on its own); read only once a file was found to be undecodable."""
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def _data_rows(path: Path, layout: Layout) -> Iterator[list[str]]:
@@ -114,6 +141,9 @@ def _data_rows(path: Path, layout: Layout) -> Iterator[list[str]]:
             raise FileRefused(f"Line {reader.line_num} cannot be read as CSV: a cell there is far too long, "
                               "usually because a quote (\") is opened and never closed. Fix that line and "
                               "upload the file again.") from None
+        except UnicodeDecodeError:  # past the sniffed sample: refused whole, never imported with "\ufffd"s
+            line = _first_line_not_utf8(path) if layout.encoding == "utf-8-sig" else None
+            raise FileRefused(_not_text(line)) from None
 
 
 def _checksum(path: Path) -> str:
@@ -228,12 +258,14 @@ class _Batches:
 
     def _parse(self, number: int, row: list[str]) -> dict:
         size, (account, email, first, last, full) = len(row), self.columns
-        account = row[account].strip()[:100] if account is not None and account < size else ""
+        # Names and account numbers are one line, as everywhere (inputs.one_line): a cell may hold line
+        # breaks, and a name goes into the customer's emails.
+        account = one_line(row[account])[:100] if account is not None and account < size else ""
         email = row[email].strip() if email is not None and email < size else ""
-        first = row[first].strip() if first is not None and first < size else ""
-        last = row[last].strip() if last is not None and last < size else ""
+        first = one_line(row[first]) if first is not None and first < size else ""
+        last = one_line(row[last]) if last is not None and last < size else ""
         if not (first or last) and full is not None and full < size:
-            first, _, last = row[full].strip().partition(" ")
+            first, _, last = one_line(row[full]).partition(" ")
         first, last = first[:100], last[:100]
         item = {"n": number, "account": account, "email": email, "first": first, "last": last,
                 "name": (f"{first} {last}" if first and last else first or last)[:200], "errors": []}

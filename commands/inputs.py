@@ -14,7 +14,12 @@ MAX_NOTE = 500
 MAX_REF = 64
 MAX_REASON = 500
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Anything a mail client, a page or Slack may show as a new line (or paragraph): in a one-line field
+# it would let a customer's name start a paragraph of its own in the company's email (issue 11).
+_BREAKS = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Other control characters, and the bidirectional overrides and isolates that make text read in another
+# order than it is written; both are removed. (Joiners, which some names and emoji need, are kept.)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -45,13 +50,32 @@ def email(raw: str | None, *, check_deliverability: bool = False, field: str = "
     return Email(address=result.normalized, key=result.normalized.lower())
 
 
-def text(raw: str | None, *, what: str, limit: int, field: str | None = None) -> str:
-    """Trimmed single-purpose text with control characters removed; refused past `limit`."""
-    value = unicodedata.normalize("NFC", _CONTROL.sub("", (raw or "").strip()))
+def one_line(raw: str | None) -> str:
+    """`raw` as one line: every kind of line break and run of whitespace becomes one space, other
+    control characters go; trimmed. (Names, account numbers, job references: issue 11.)"""
+    value = raw or ""
+    if value.isprintable() and "  " not in value:  # the usual case, checked fast (bulk: millions of cells)
+        return unicodedata.normalize("NFC", value.strip())
+    value = _CONTROL.sub("", _BREAKS.sub(" ", value))
+    return unicodedata.normalize("NFC", " ".join(value.split()))
+
+
+def text(raw: str | None, *, what: str, limit: int, field: str | None = None, multiline: bool = False) -> str:
+    """Trimmed text with control characters removed, refused past `limit`. One line (see one_line)
+    unless `multiline`, for notes and reasons, whose line breaks are kept as plain newlines."""
+    if multiline:
+        value = unicodedata.normalize("NFC", _CONTROL.sub("", _BREAKS.sub("\n", raw or "")).strip())
+    else:
+        value = one_line(raw)
     if len(value) > limit:
         raise InvalidInput(f"The {what} is too long ({len(value)} characters; {limit} at most). "
                            "Shorten it and try again.", field=field)
     return value
+
+
+def name(raw: str | None, *, field: str | None = "name") -> str:
+    """A person's name: one line, at most MAX_NAME characters."""
+    return text(raw, what="name", limit=MAX_NAME, field=field)
 
 
 def _shorten(value: str, limit: int = 60) -> str:

@@ -18,7 +18,8 @@ from commands.errors import InvalidInput
 _DIR = Path(__file__).with_name("templates") / "email"
 _layout = Environment(loader=FileSystemLoader(_DIR), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True).get_template("layout.html")
-_URL = re.compile(r"(https?://[^\s<]+)")
+_URL = re.compile(r"(https?://[^\s<>\"]+)")
+_AFTER_URL = ".,;:!?)]}'"
 log = logging.getLogger("invitebot.emails")
 
 BUTTONS = {"invitation": "Set your password", "welcome": "Join", "reminder": "Set your password",
@@ -38,13 +39,33 @@ def default_template(kind: str) -> tuple[str, str]:
     return ((_DIR / f"{kind}.subject.txt").read_text().strip(), (_DIR / f"{kind}.txt").read_text())
 
 
-def _paragraphs(text: str) -> list[Markup]:
-    out = []
-    for block in re.split(r"\n\s*\n", text.strip()):
-        lines = [_URL.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', str(escape(line)))
-                 for line in block.splitlines()]
-        out.append(Markup("<br>".join(lines)))
-    return out
+def _urls(text: str) -> set[str]:
+    """The URLs written in `text`, without the full stop or bracket that may follow one."""
+    return {m.group(1).rstrip(_AFTER_URL) for m in _URL.finditer(text)}
+
+
+def _links(ctx: dict, template_body: str) -> frozenset[str]:
+    """What may become a link in the HTML part: the links the system made (the invitation link, the
+    login page) and URLs the admin wrote into the template itself. Never other URL-shaped text, since
+    names and other values come from whoever filled in a public form (issue 11)."""
+    return frozenset(url for url in (ctx["link"], ctx["login_url"]) if url) | _urls(template_body)
+
+
+def _linked(line: str, links: frozenset[str]) -> Markup:
+    """One line of the text, escaped, with exact occurrences of `links` as links."""
+    parts, done = [], 0
+    for m in _URL.finditer(line):
+        url = m.group(1).rstrip(_AFTER_URL)
+        if url in links:
+            parts += [escape(line[done:m.start()]), Markup('<a href="{0}">{0}</a>').format(url)]
+            done = m.start() + len(url)
+    parts.append(escape(line[done:]))
+    return Markup("").join(parts)
+
+
+def _paragraphs(text: str, links: frozenset[str]) -> list[Markup]:
+    return [Markup("<br>").join(_linked(line, links) for line in block.splitlines())
+            for block in re.split(r"\n\s*\n", text.strip())]
 
 
 _LOOK_UP = object()
@@ -76,7 +97,7 @@ def render(kind: str, context: dict, public_url: str, workspace=None, custom=_LO
         subject, text = templates.render(subject_src, body_src, ctx)
     main_link = ctx["link"] or (ctx["login_url"] if kind == "already_registered" else "")
     html = _layout.render(
-        paragraphs=_paragraphs(text), link=main_link, button=BUTTONS.get(kind, "Open"),
+        paragraphs=_paragraphs(text, _links(ctx, body_src)), link=main_link, button=BUTTONS.get(kind, "Open"),
         accent=getattr(workspace, "accent_color", None) or "#2b5fad",
         logo_url=getattr(workspace, "logo_url", None), workspace_name=ctx["workspace_name"],
         support_email=ctx["support_email"])

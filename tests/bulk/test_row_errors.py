@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commands import bulk
-from storage.models import Customer, Invitation, OutboxEmail, Upload
+from storage.models import Customer, Invitation, OutboxEmail, Upload, UploadRow
 
 from bulk.conftest import HEADER, counts, failed_file, problems, succeeded_file, write_csv
 
@@ -132,13 +132,19 @@ def test_long_cells_are_cut_to_the_columns_sizes_not_refused(db, admin, tmp_path
     assert customer.name == "F" * 100 + " " + "L" * 99  # the name column holds 200 characters
 
 
-def test_cells_with_quotes_backslashes_tabs_and_line_breaks_inside_are_kept_exactly(db, admin, tmp_path):
-    rows = [["A\\1", "odd@example.com", 'Ann "The\tAx"', "O\\N\r\nLine"], ["\\N", "nul@example.com", "\\N", ""]]
+def test_cells_with_quotes_backslashes_tabs_and_line_breaks_are_stored_exactly_but_names_are_one_line(
+        db, admin, tmp_path):
+    rows = [["A\\1", "odd@example.com", 'Ann "The\tAx"', "O\\N\r\nLine"], ["\\N", "nul@example.com", "\\N", ""],
+            ["B\\2", "bad\t\\N\r\n@example.com", "Bo", ""]]
     upload = bulk.import_csv(admin, write_csv(tmp_path / "odd.csv", rows), send=True)
 
-    assert upload.succeeded == 2
+    assert (upload.succeeded, upload.failed) == (2, 1)
     odd = Customer.get(Customer.email == "odd@example.com")
-    assert (odd.account_number, odd.name) == ("A\\1", 'Ann "The\tAx" O\\N\r\nLine')
+    # A name goes into emails: one line, tabs and line breaks made spaces (issue 11).
+    assert (odd.account_number, odd.name) == ("A\\1", 'Ann "The Ax" O\\N Line')
+    # The failed row keeps the cell as uploaded, for the person to fix it.
+    assert [(r.account_number, r.email, r.first_name) for r in UploadRow.select()] == \
+        [("B\\2", "bad\t\\N\r\n@example.com", "Bo")]
     assert OutboxEmail.get(OutboxEmail.customer == odd).context["customer_name"] == odd.name
     other = Customer.get(Customer.email == "nul@example.com")
     assert (other.account_number, other.name) == ("\\N", "\\N")

@@ -125,6 +125,39 @@ def test_a_refused_file_is_reported_in_the_progress_message_and_kept_in_the_hist
         assert Customer.select().count() == 0
 
 
+def _late_bad_bytes() -> bytes:
+    """A UTF-8 CSV with bytes in another encoding on a line past the first 64 KB."""
+    rows = [f"A{i // 3:06d},customer{i}@example.com,First{i},Last\r\n" for i in range(1500)]
+    head = ("Account Number,Customer Email,Customer First Name,Customer Last Name\r\n" + "".join(rows)).encode()
+    assert len(head) > 64 * 1024
+    return head + b"B1,\xff\xfe@example.com,Bad,Bytes\r\n" + rows[0].replace("customer0", "late").encode()
+
+
+@pytest.mark.parametrize("name, content, refusal", [
+    ("boms.csv", b"\xef\xbb\xbf\xef\xbb\xbf", "The file is empty."),
+    ("utf16-boms.csv", b"\xff\xfe\xff\xfe", "The file is empty."),
+    ("late.csv", _late_bad_bytes(), "The file is not UTF-8 text: line 1502 has characters in another encoding."),
+])
+def test_a_file_that_is_not_text_ends_the_progress_message_with_the_refusal(slack_app, name, content, refusal):
+    side = slack_app
+    view = side.open_bulk_modal(ADMIN)
+    file = side.slack.add_file(name, content)
+
+    side.submit_file(ADMIN, view, file)
+
+    final = side.slack.wait_for("chat.update", timeout=30)[-1].args["text"]
+    side.settle()
+    assert final.startswith(f"{name} was not imported: {refusal}")
+    assert "CSV UTF-8" in final or "header" in final  # what to do next
+    assert side.slack.uploaded() == []
+    before = len(side.slack.calls_to("response_url"))
+    side.command(ADMIN, "uploads")
+    history = _replies(side, before)[0]["blocks"][1]["text"]["text"]
+    assert f"#1 {name}* — refused" in history and refusal in history
+    with database.connection_context():
+        assert (Customer.select().count(), OutboxEmail.select().count()) == (0, 0)
+
+
 def test_uploads_lists_the_history_and_the_failed_rows_button_sends_that_file_again(slack_app, tmp_path):
     side = slack_app
     admin = Actor(TEAM, ADMIN, "Ada Admin", is_admin=True)
