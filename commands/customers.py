@@ -95,6 +95,15 @@ def status(actor: Actor, email: str) -> StatusView:
                       failed_deliveries=outbox.failed_for(customer))
 
 
+def of_request(actor: Actor, invitation_id: int) -> Customer | None:
+    """Whom an invitation of the actor's own workspace is for (the Deny form names them, R4); None for
+    an id of another workspace's invitation, or of none."""
+    require_admin(actor, "deny invitation requests")
+    inv = (Invitation.select(Invitation, Customer).join(Customer)
+           .where((Invitation.id == invitation_id) & (Invitation.workspace == workspace_of(actor))).first())
+    return inv.customer if inv else None
+
+
 def list_customers(actor: Actor, status: str | None = None, page: int = 1,
                    per_page: int = PER_PAGE) -> ListView:
     """R11: everyone the workspace has invited, filterable by status, paged, newest first."""

@@ -45,6 +45,7 @@ class LocalSlack:
     def __init__(self, team_id: str = "T0LOCAL", token: str = BOT_TOKEN):
         self.team_id = team_id
         self.token = token
+        self.teams: dict[str, str] = {token: team_id}  # bot token -> its workspace (auth.test)
         self.users: dict[str, User] = {}
         self.calls: list[Call] = []
         self.latency = 0.0
@@ -63,13 +64,26 @@ class LocalSlack:
         self.users[user_id] = user
         return user
 
-    def add_file(self, name: str, content: bytes) -> dict:
-        """A file a person uploaded; returns what Slack puts in a file_input's state."""
+    def add_team(self, team_id: str, token: str) -> str:
+        """Another workspace with the app installed: its own bot token, which auth.test names it for."""
+        self.teams[token] = team_id
+        return token
+
+    def add_file(self, name: str, content: bytes, *, url: str | None = None, redirect: str | None = None) -> dict:
+        """A file a person uploaded; returns what Slack puts in a file_input's state (and files.info says).
+
+        For tests of the download: `url` makes Slack report the file somewhere else; `redirect` makes
+        its download answer with a redirect there."""
         file_id = f"F{next(self._views):08d}"
-        self.files[file_id] = {"name": name, "content": content}
-        return {"id": file_id, "name": name, "size": len(content), "filetype": "csv",
-                "url_private": f"{self.url}/files/{file_id}/{name}",
-                "url_private_download": f"{self.url}/files/{file_id}/download/{name}"}
+        self.files[file_id] = {"name": name, "content": content, "url": url, "redirect": redirect}
+        return self._file_object(file_id)
+
+    def _file_object(self, file_id: str) -> dict:
+        stored = self.files[file_id]
+        name, url = stored["name"], stored.get("url")
+        return {"id": file_id, "name": name, "size": len(stored["content"]), "filetype": "csv",
+                "url_private": url or f"{self.url}/files/{file_id}/{name}",
+                "url_private_download": url or f"{self.url}/files/{file_id}/download/{name}"}
 
     def uploaded(self) -> list[dict]:
         """Files the bot shared (files_upload_v2 completed), oldest first."""
@@ -152,7 +166,8 @@ class LocalSlack:
                 if fault["status"] == 429:
                     resp.headers["Retry-After"] = str(fault["retry_after"])
                 return resp
-            if request.headers.get("Authorization") != f"Bearer {self.token}":
+            token = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+            if token not in self.teams:
                 return jsonify(ok=False, error="invalid_auth")
             args = dict(request.args)
             args.update(request.form.to_dict())
@@ -165,17 +180,21 @@ class LocalSlack:
                     except ValueError:
                         pass
             self._record(method, args)
+            if method == "auth.test":
+                return jsonify(self._m_auth_test(args, self.teams[token]))
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             return jsonify(handler(args) if handler else {"ok": True})
 
         @app.get("/files/<file_id>/<path:name>")
         def file_download(file_id, name):
-            if request.headers.get("Authorization") != f"Bearer {self.token}":
+            if (request.headers.get("Authorization") or "").removeprefix("Bearer ") not in self.teams:
                 return "not authorised", 403  # url_private needs the bot token
             stored = self.files.get(file_id)
             if stored is None:
                 return "not found", 404
             self._record("file_download", {"id": file_id})
+            if stored.get("redirect"):
+                return "", 302, {"Location": stored["redirect"]}
             return stored["content"], 200, {"Content-Type": "text/csv"}
 
         @app.post("/upload/<file_id>")
@@ -195,8 +214,13 @@ class LocalSlack:
 
         return app
 
-    def _m_auth_test(self, args):
-        return {"ok": True, "team_id": self.team_id, "user_id": "U0BOT", "bot_id": "B0BOT"}
+    def _m_auth_test(self, args, team_id: str | None = None):
+        return {"ok": True, "team_id": team_id or self.team_id, "user_id": "U0BOT", "bot_id": "B0BOT"}
+
+    def _m_files_info(self, args):
+        if args.get("file") not in self.files:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": self._file_object(args["file"])}
 
     def _m_users_info(self, args):
         user = self.users.get(args.get("user", ""))

@@ -3,7 +3,10 @@ stand-in answering its Web API calls over HTTP, SlackSim posting signed commands
 submissions, a real SMTP sink, and a cookie-keeping Browser filling in the customer pages.
 
 Every test gets a fresh database (tests/conftest.py's db_url) and a stack of its own, so rate
-limits and Slack's recorded calls never leak from one test into the next."""
+limits and Slack's recorded calls never leak from one test into the next.
+
+The second workspace (Borealis) is a second single-workspace app on the same database, with a bot
+token of its own: an app refuses requests from any workspace but its token's (finding 12)."""
 from __future__ import annotations
 
 import contextlib
@@ -13,7 +16,7 @@ import re
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -32,6 +35,7 @@ from conftest import TEAM, deliver
 
 SECRET = "signup-tests-signing-secret"
 OTHER_TEAM = "T0OTHER"
+OTHER_TOKEN = "xoxb-local-stand-in-borealis"
 ADMIN, AGENT = "U0ADMIN", "U0AGENT"
 BRAND = "Acme Field Services"
 OTHER_BRAND = "Borealis Heating"
@@ -103,9 +107,10 @@ class Site:
     config: Config
     server: ThreadServer
     executor: object
+    others: dict = field(default_factory=dict)  # team -> (server, executor) of that workspace's own app
 
     def __post_init__(self):
-        self.sims = {team: SlackSim(self.server.url, SECRET, self.slack, team_id=team)
+        self.sims = {team: SlackSim(self.others.get(team, (self.server,))[0].url, SECRET, self.slack, team_id=team)
                      for team in (TEAM, OTHER_TEAM)}
         shared = itertools.count(1)  # response_url keys and trigger ids unique across both teams
         for sim in self.sims.values():
@@ -204,12 +209,13 @@ class Site:
         return [c.args for c in self.slack.calls_to("chat.postMessage") if c.args.get("channel") == user]
 
     def settle(self) -> None:
-        """Wait until the work Bolt runs after each ack has finished."""
-        workers = self.executor._max_workers
-        barrier = threading.Barrier(workers + 1, timeout=30)
-        for _ in range(workers):
-            self.executor.submit(barrier.wait)
-        barrier.wait()
+        """Wait until the work Bolt runs after each ack has finished (in each workspace's app)."""
+        for executor in [self.executor] + [executor for _, executor in self.others.values()]:
+            workers = executor._max_workers
+            barrier = threading.Barrier(workers + 1, timeout=30)
+            for _ in range(workers):
+                executor.submit(barrier.wait)
+            barrier.wait()
 
     # --- the jobs -----------------------------------------------------------------------------
     def announce(self) -> int:
@@ -291,11 +297,15 @@ def running_site(db_url: str, **overrides):
                                   "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url})
         app = create_app(config, **overrides)
         executor = bolt_executor(app)
+        other_app = create_app(replace(config, bot_token=slack.add_team(OTHER_TEAM, OTHER_TOKEN)), **overrides)
+        other_executor = bolt_executor(other_app)
         try:
-            with _quick_to_stop(ThreadServer(app, port=port)) as server:
-                yield Site(slack, smtp, config, server, executor)
+            with _quick_to_stop(ThreadServer(app, port=port)) as server, \
+                    _quick_to_stop(ThreadServer(other_app)) as other_server:
+                yield Site(slack, smtp, config, server, executor, {OTHER_TEAM: (other_server, other_executor)})
         finally:
             executor.shutdown(wait=True)
+            other_executor.shutdown(wait=True)
 
 
 @pytest.fixture

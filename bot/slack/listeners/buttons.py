@@ -62,9 +62,9 @@ def deny(turn) -> None:
         turn.client.views_update(view_id=view["view"]["id"], view=modals.refusal_modal(
             "Deny request", f"Only team admins can deny invitation requests. Ask {names}."))
         return
-    inv = invitations.Invitation.get_or_none(invitations.Invitation.id == invitation_id)
-    if inv is not None:
-        turn.client.views_update(view_id=view["view"]["id"], view=modals.deny_modal(inv.customer.email, meta))
+    customer = customers.of_request(actor, invitation_id)  # only an invitation of the clicker's workspace
+    if customer is not None:
+        turn.client.views_update(view_id=view["view"]["id"], view=modals.deny_modal(customer.email, meta))
 
 
 def resend(turn) -> None:

@@ -5,8 +5,9 @@ import tempfile
 from pathlib import Path
 
 from bot.slack import ids
-from bot.slack.files import ProgressMessage, dm_channel, download, share_csv
+from bot.slack.files import ProgressMessage, dm_channel, download, private_url, share_csv
 from bot.slack.listeners.buttons import _ref
+from bot.slack.origins import slack_origins
 from bot.slack.payloads import ModalContext
 from bot.slack.views import bulk as views
 from bot.slack.views import messages as msg
@@ -39,16 +40,19 @@ def bulk_upload(turn) -> None:
     values = modals.values(turn.body.get("view") or {})
     file = (values.get(ids.FILE) or [{}])[0]
     name = Path(file.get("name") or "customers.csv").name
-    url = file.get("url_private_download") or file.get("url_private")
-    if not url:
-        raise NotFound("Slack did not pass the file on. Upload it again with "
-                       f"`{turn.config.invite_command} bulk`.")
+    command = turn.config.invite_command
+    if not file.get("id"):
+        raise NotFound(f"Slack did not pass the file on. Upload it again with `{command} bulk`.")
     actor = turn.actor()
     bulk.require_admin(actor, "upload customers in bulk")
     progress = ProgressMessage(turn.client, turn.user_id, f"Importing {name}…")
+    files_origin = slack_origins(turn.config.slack_api_url).files
     with tempfile.TemporaryDirectory(prefix="invitebot-upload-") as tmp:
         try:
-            path = download(url, turn.config.bot_token, Path(tmp) / "upload.csv", bulk.Limits().max_bytes)
+            # The payload's url_private is never fetched: Slack's own record of the file says where it is.
+            url = private_url(turn.client, file["id"], files_origin, command)
+            path = download(url, turn.config.bot_token, Path(tmp) / "upload.csv", bulk.Limits().max_bytes,
+                            files_origin=files_origin, command=command)
             upload = bulk.import_csv(actor, path, file_name=name, send=bool(values.get(ids.SEND_NOW)),
                                      progress=lambda u: progress.update(views.progress_text(u)))
         except CommandError as exc:  # a refused file, or the same file being imported right now
