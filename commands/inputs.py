@@ -78,5 +78,18 @@ def name(raw: str | None, *, field: str | None = "name") -> str:
     return text(raw, what="name", limit=MAX_NAME, field=field)
 
 
+_WEB_ADDRESS = re.compile(r"://|\bwww\.|\b[a-z0-9-]+\.(?:com|net|org|io|co|info|biz|xyz|top|link|click)/",
+                          re.IGNORECASE)
+
+
+def name_from_a_stranger(raw: str | None, *, field: str = "name") -> str:
+    """A name typed on a public form: one line, and no web address in it, since it is repeated in an
+    email the company sends (a link there would be the stranger's words in the company's voice)."""
+    value = name(raw, field=field)
+    if _WEB_ADDRESS.search(value):
+        raise InvalidInput("Please give just your name, without a web address.", field=field)
+    return value
+
+
 def _shorten(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"

@@ -320,7 +320,7 @@ def approve(actor: Actor, invitation_id: int) -> Outcome:
 def deny(actor: Actor, invitation_id: int, reason: str = "") -> Outcome:
     """R4: a denial may carry a reason, which the requester is told."""
     require_admin(actor, "deny invitation requests")
-    reason = inputs.text(reason, what="reason", limit=inputs.MAX_REASON, field="reason") or None
+    reason = inputs.text(reason, what="reason", limit=inputs.MAX_REASON, field="reason", multiline=True) or None
     inv = _requested(actor, invitation_id)
     with atomic():
         inv = _claim_decision(actor, inv, Invitation.DENIED, reason)

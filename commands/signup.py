@@ -163,7 +163,7 @@ def _remind(inv: Invitation) -> None:
 
 def _ask(ws: Workspace, name: str, email: str, account: str, *, approval: bool, via: str) -> None:
     address = inputs.email(email)
-    name = inputs.text(name, what="name", limit=inputs.MAX_NAME, field="name")
+    name = inputs.name_from_a_stranger(name)
     account = inputs.text(account, what="account number", limit=inputs.MAX_REF, field="account") or None
     customer = Customer.find(ws, address.key)
     if customer is not None:

@@ -18,7 +18,7 @@ from commands import bulk, inputs, invitations
 from commands.actor import Actor
 from portal import emails
 from storage.db import session
-from storage.models import Customer, Invitation
+from storage.models import Customer, OutboxEmail, Invitation
 
 from bulk.conftest import write_csv
 from conftest import TEAM
@@ -36,6 +36,14 @@ def phishing_name(sep: str) -> str:
 
 
 ONE_LINE = f"Pat SECURITY NOTICE: your account is locked. Verify now at {EVIL}"
+
+
+def form_phishing_name(sep: str) -> str:
+    """What gets past the public forms, which refuse a web address in a name: line breaks still try."""
+    return f"Pat{sep}{sep}SECURITY NOTICE: your account is locked.{sep}Call 555 0100 now"
+
+
+FORM_ONE_LINE = "Pat SECURITY NOTICE: your account is locked. Call 555 0100 now"
 
 
 def stored_name(address: str) -> str:
@@ -62,16 +70,29 @@ def assert_greeting_is_one_plain_line(mail, name: str = ONE_LINE) -> None:
 
 
 @pytest.mark.parametrize("sep", SEPARATORS.values(), ids=SEPARATORS.keys())
-def test_a_name_typed_on_the_sign_up_link_page_is_one_line_and_its_url_no_link(site, sep):
-    page = site.sign_up(site.new_link(), "pat@example.com", name=phishing_name(sep))
+def test_a_name_typed_on_the_sign_up_link_page_is_one_line(site, sep):
+    page = site.sign_up(site.new_link(), "pat@example.com", name=form_phishing_name(sep))
     assert page.status == 200
 
-    assert stored_name("pat@example.com") == ONE_LINE
+    assert stored_name("pat@example.com") == FORM_ONE_LINE
     mail = site.only_mail_to("pat@example.com")  # sent at once, without an admin seeing it
-    assert_greeting_is_one_plain_line(mail)
+    assert_greeting_is_one_plain_line(mail, FORM_ONE_LINE)
     link = link_in(mail)
     assert f'<a href="{link}">{link}</a>' in html_part(mail)  # the real link is still a link
     assert link in hrefs(html_part(mail))
+
+
+@pytest.mark.parametrize("where", ["sign-up link", "sign-up page"])
+@pytest.mark.parametrize("typed", [phishing_name("\n"), "Pat (see www.evil.example)", "Pat evil.com/verify"])
+def test_a_public_form_refuses_a_name_with_a_web_address_and_sends_nothing(site, where, typed):
+    """Mail programs make a bare address in the plain-text part a link by themselves."""
+    form = site.new_link() if where == "sign-up link" else site.signup_page()
+    page = site.sign_up(form, "pat@example.com", name=typed)
+    assert page.status == 422
+    assert "Please give just your name, without a web address." in page.body
+    with session():
+        assert Customer.get_or_none(Customer.email == "pat@example.com") is None  # nobody to email
+        assert OutboxEmail.select().count() == 0
 
 
 def test_the_name_set_on_the_password_page_is_one_line_too(site):
@@ -86,11 +107,11 @@ def test_the_name_set_on_the_password_page_is_one_line_too(site):
 
 @pytest.mark.parametrize("sep", ["\n", "\u2028", "\x85"], ids=["lf", "line-separator", "next-line"])
 def test_the_polite_denial_of_a_self_sign_up_carries_the_name_on_one_line_without_a_link(site, sep):
-    page = site.sign_up(site.signup_page(), "ray@example.com", name=phishing_name(sep), account=f"A-7{sep}B")
+    page = site.sign_up(site.signup_page(), "ray@example.com", name=form_phishing_name(sep), account=f"A-7{sep}B")
     assert page.status == 200
     with session():
         customer = Customer.get(Customer.email == "ray@example.com")
-        assert (customer.name, customer.account_number) == (ONE_LINE, "A-7 B")
+        assert (customer.name, customer.account_number) == (FORM_ONE_LINE, "A-7 B")
     site.announce()
     request = site.approval_request("ray@example.com")
     site.click(ADMIN, ids.DENY, buttons(request)[ids.DENY], channel="D0ADMIN", ts="300.1")
@@ -100,7 +121,7 @@ def test_the_polite_denial_of_a_self_sign_up_carries_the_name_on_one_line_withou
 
     mail = site.only_mail_to("ray@example.com")
     assert mail["Subject"].startswith("Your request for the")
-    assert_greeting_is_one_plain_line(mail)
+    assert_greeting_is_one_plain_line(mail, FORM_ONE_LINE)
     assert hrefs(html_part(mail)) == []  # this email has no link of its own
 
 
