@@ -6,6 +6,7 @@ import re
 import threading
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.errors import AppImportError
 from gunicorn.glogging import Logger
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -60,7 +61,12 @@ class GunicornServer(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self):
-        return self.app_factory()
+        try:
+            return self.app_factory()
+        except SystemExit as exc:
+            # A start check's one line (a bad setting, Slack refusing the token): gunicorn halts with it
+            # instead of restarting the worker in a loop that prints it again and again.
+            raise AppImportError(str(exc.code)) from None
 
 
 def serve_gunicorn(app_factory, host: str, port: int, workers: int, post_worker_init=None) -> None:

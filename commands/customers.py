@@ -52,7 +52,7 @@ def parse_status(raw: str | None) -> str | None:
 def suspend(actor: Actor, email: str, note: str) -> Outcome:
     """R9: the customer cannot log in and sees the note; open invitations are frozen."""
     require_admin(actor, "suspend customers")
-    note = inputs.text(note, what="note", limit=inputs.MAX_NOTE, field="note")
+    note = inputs.text(note, what="note", limit=inputs.MAX_NOTE, field="note", multiline=True)
     if not note:
         raise InvalidInput("Add a note for the customer; it is shown on their login page "
                            "(e.g. `Account on hold: please call accounts on 555-0100`).", field="note")

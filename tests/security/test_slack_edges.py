@@ -609,6 +609,23 @@ def test_a_bot_token_slack_refuses_stops_the_start_with_one_clear_line(db_url):
     assert "xoxb-revoked-token" not in message
 
 
+def test_serve_with_a_token_slack_refuses_stops_at_once_instead_of_restarting_workers(db_url):
+    import subprocess
+
+    from jobkit import INVITEBOT, cli_env
+    with LocalSlack(TEAM) as slack:
+        env = cli_env(DATABASE_URL=db_url, SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-revoked-token",
+                      SLACK_API_URL=slack.api_url)
+        done = subprocess.run([str(INVITEBOT), "serve", "--port", str(free_port())], env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    said = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert [line for line in said if "SLACK_BOT_TOKEN" in line] == [
+        "invitebot: Slack refused SLACK_BOT_TOKEN (invalid_auth); set it to the app's Bot User OAuth Token "
+        "(xoxb-…)."]
+    assert not [line for line in said if "Booting worker" in line or "Traceback" in line], said
+
+
 def test_slack_out_of_reach_at_start_stops_the_start_with_one_clear_line(db_url):
     from bot.web import create_app
 

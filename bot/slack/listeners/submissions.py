@@ -95,7 +95,7 @@ def ack_suspend(ack, body):
 
 
 def _required_note(value: str | None) -> None:
-    if not inputs.text(value, what="note", limit=inputs.MAX_NOTE):
+    if not inputs.text(value, what="note", limit=inputs.MAX_NOTE, multiline=True):
         raise InvalidInput("Add a note; the customer sees it when they try to log in.")
 
 
@@ -108,7 +108,7 @@ def suspend(turn) -> None:
 
 def _deny_errors(v: dict) -> dict:
     return _field_errors({ids.REASON: lambda: inputs.text(v.get(ids.REASON), what="reason",
-                                                          limit=inputs.MAX_REASON)})
+                                                          limit=inputs.MAX_REASON, multiline=True)})
 
 
 def ack_deny(ack, body):
