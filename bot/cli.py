@@ -56,11 +56,11 @@ def serve(host: str, port: int, workers: int) -> None:
     config = Config.from_env()
     config.require("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
     config.check_ratelimit_storage()  # here, once, rather than in every worker as it starts
-    from bot.slack.app import installed_team, web_client
-    installed_team(web_client(config), config)  # a revoked token or no Slack: one line, nothing started
     _open(config)
     _ensure_schema(config)
     database.close()  # workers open their own connections
+    from bot.slack.app import installed_team, web_client
+    installed_team(web_client(config), config)  # a revoked token or no Slack: one line, nothing started
 
     from bot.server import serve_gunicorn
     from bot.web import create_app
