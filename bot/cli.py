@@ -1,7 +1,6 @@
 """The `invitebot` command line."""
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 

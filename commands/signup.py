@@ -21,7 +21,8 @@ from commands.errors import Conflict
 from commands.invitations import send_link, require_admin, workspace_of
 from commands.results import Outcome
 from storage.db import atomic
-from storage.models import Customer, Invitation, SignupEmailGate, SignupLink, SpentFormToken, Workspace
+from storage.models import Customer, Invitation, Workspace
+from storage.signups import SignupEmailGate, SignupLink, SpentFormToken
 from storage.runs import ReminderLog
 
 # However often the forms are sent for one address, it gets at most one email from them this often.

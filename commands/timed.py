@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from commands import history
 from commands.actor import SYSTEM, Actor
 from commands.clock import clock
-from commands.invitations import replace_link
+from commands.resends import replace_link
 from storage.db import atomic
 from storage.models import DueReminder, Invitation, Workspace
 from storage.runs import ReminderLog

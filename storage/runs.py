@@ -6,18 +6,7 @@ import datetime as dt
 
 import peewee as pw
 
-from storage.db import database
 from storage.models import BaseModel, Workspace
-
-
-def _inserted_first(model: type[BaseModel], **row) -> bool:
-    """Insert the row; False when its unique key is taken already (someone else claimed it first)."""
-    try:
-        with database.atomic():
-            model.create(**row)
-        return True
-    except pw.IntegrityError:
-        return False
 
 
 class ResendRun(BaseModel):
@@ -45,7 +34,7 @@ class SlackEventReceipt(BaseModel):
 
     @classmethod
     def claim(cls, event_id: str, now: dt.datetime) -> bool:
-        return _inserted_first(cls, event_id=event_id, received_at=now)
+        return cls.insert_first(event_id=event_id, received_at=now)
 
 
 class JobLease(BaseModel):
@@ -77,7 +66,7 @@ class ReminderLog(BaseModel):
 
     @classmethod
     def claim(cls, key: str, now: dt.datetime) -> bool:
-        return _inserted_first(cls, key=key, created_at=now)
+        return cls.insert_first(key=key, created_at=now)
 
     @classmethod
     def release(cls, key: str) -> None:

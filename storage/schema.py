@@ -8,8 +8,9 @@ from peewee_migrate import Router
 
 from storage.db import database
 from storage.models import (AppAdmin, Customer, EmailTemplate, Event, Invitation, OutboxEmail, RequestMessage,
-                            SignupEmailGate, SignupLink, SpentFormToken, Upload, UploadRow, Workspace)
+                            Upload, UploadRow, Workspace)
 from storage.runs import JobLease, JobRun, ReminderLog, ResendRun, SlackEventReceipt
+from storage.signups import SignupEmailGate, SignupLink, SpentFormToken
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 log = logging.getLogger("invitebot.schema")

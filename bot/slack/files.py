@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.origins import is_at, origin_of
-from commands.bulk import FileRefused
+from commands.csvfile import FileRefused
 
 log = logging.getLogger("invitebot.slack")
 

@@ -11,7 +11,7 @@ import urllib.parse
 
 import pytest
 
-from commands import customers, enrolment, invitations, settings, signup
+from commands import customers, enrolment, invitations, resends, settings, signup
 from commands.clock import clock
 from portal.pages import DEAD_LINKS
 from portal.signup_pages import DEAD as SIGNUP_DEAD
@@ -145,9 +145,9 @@ def _make_dead(state: str, portal, admin) -> str:
     link = emailed_link(portal, "dana@example.com")
     with database.connection_context():
         if state == "replaced":
-            invitations.resend(admin, "dana@example.com")
+            resends.resend(admin, "dana@example.com")
         elif state == "revoked":
-            invitations.revoke(admin, "dana@example.com")
+            resends.revoke(admin, "dana@example.com")
         elif state == "expired":
             clock.advance(days=8)  # links are valid 7 days by default
         elif state == "used":

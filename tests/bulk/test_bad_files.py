@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commands import bulk
+from commands import bulk, csvfile
 from storage.models import Upload
 
 from bulk.conftest import HEADER, cli, counts, generated_rows, write_csv
@@ -14,7 +14,7 @@ EXPECTED = "Account Number,Customer Email,Customer First Name,Customer Last Name
 
 def _refused(admin, path, **kwargs) -> str:
     """Import `path`; it must be refused with nothing written. Returns the message."""
-    with pytest.raises(bulk.FileRefused) as refused:
+    with pytest.raises(csvfile.FileRefused) as refused:
         bulk.import_csv(admin, path, send=True, **kwargs)
     message = refused.value.message
     assert {k: v for k, v in counts().items() if k != "uploads"} == \
@@ -90,7 +90,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, admin, tmp_
     path = write_csv(tmp_path / "big.csv", generated_rows(200))
     assert path.stat().st_size > 5_000
 
-    message = _refused(admin, path, limits=bulk.Limits(max_bytes=5_000))
+    message = _refused(admin, path, limits=csvfile.Limits(max_bytes=5_000))
     assert message.startswith(f"The file is {path.stat().st_size / 1e6:.1f} MB; the limit is ")
     assert "Split it into smaller files" in message
 
@@ -98,14 +98,14 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, admin, tmp_
 def test_a_file_over_the_row_limit_is_refused_whole_not_imported_in_part(db, admin, tmp_path):
     path = write_csv(tmp_path / "rows.csv", generated_rows(26))
 
-    message = _refused(admin, path, limits=bulk.Limits(max_rows=25))
+    message = _refused(admin, path, limits=csvfile.Limits(max_rows=25))
     assert message == ("The file has more than 25 rows, the most one upload takes. Split it into smaller "
                        "files and upload each.")
 
 
 def test_a_file_at_the_row_limit_is_imported(db, admin, tmp_path):
     upload = bulk.import_csv(admin, write_csv(tmp_path / "rows.csv", generated_rows(25)), send=False,
-                             limits=bulk.Limits(max_rows=25))
+                             limits=csvfile.Limits(max_rows=25))
     assert (upload.state, upload.succeeded) == (Upload.DONE, 25)
 
 
@@ -196,7 +196,7 @@ def test_a_second_utf8_byte_order_mark_before_the_header_is_ignored(db, admin, t
 @pytest.mark.parametrize("offset", [70_000, 200_000])
 def test_bytes_that_are_not_utf8_past_the_first_64_kb_refuse_the_whole_file(db, admin, tmp_path, offset):
     path, line = _file_with_bad_bytes_at(tmp_path, offset)
-    assert path.stat().st_size > bulk.SAMPLE_BYTES
+    assert path.stat().st_size > csvfile.SAMPLE_BYTES
 
     message = _refused(admin, path)  # nothing created: no customer "\ufffd\ufffd@example.com"
     assert message == (f"The file is not UTF-8 text: line {line} has characters in another encoding. "
@@ -209,7 +209,7 @@ def test_bytes_that_are_not_utf8_at_the_very_end_refuse_the_whole_file(db, admin
     path = tmp_path / "end.csv"
     body = (",".join(HEADER) + "\r\n").encode() + _rows_bytes(3000)
     path.write_bytes(body + tail)
-    assert path.stat().st_size > bulk.SAMPLE_BYTES
+    assert path.stat().st_size > csvfile.SAMPLE_BYTES
 
     last_line = body.count(b"\n") + 1
 
@@ -230,7 +230,7 @@ def test_a_utf16_file_damaged_past_the_first_64_kb_is_refused(db, admin, tmp_pat
     text = ",".join(HEADER) + "\r\n" + _rows_bytes(2000).decode()
     path = tmp_path / "utf16.csv"
     path.write_bytes(text.encode("utf-16") + b"\x00\xd8A\x00")  # a lone surrogate, then more text
-    assert path.stat().st_size > bulk.SAMPLE_BYTES
+    assert path.stat().st_size > csvfile.SAMPLE_BYTES
 
     message = _refused(admin, path)
     assert message.startswith("The file is not UTF-8 text") and message.endswith(NOT_UTF8)
@@ -238,7 +238,7 @@ def test_a_utf16_file_damaged_past_the_first_64_kb_is_refused(db, admin, tmp_pat
 
 def test_a_whole_utf16_file_is_still_imported(db, admin, tmp_path):
     path = write_csv(tmp_path / "utf16.csv", generated_rows(3000), encoding="utf-16")
-    assert path.stat().st_size > bulk.SAMPLE_BYTES
+    assert path.stat().st_size > csvfile.SAMPLE_BYTES
 
     upload = bulk.import_csv(admin, path, send=False)
     assert (upload.state, upload.succeeded, upload.failed) == (Upload.DONE, 3000, 0)

@@ -11,7 +11,7 @@ import time
 import pytest
 from peewee import fn
 
-from commands import bulk
+from commands import bulk, csvfile
 from commands.clock import clock
 from commands.errors import Conflict
 from commands.invitations import workspace_of
@@ -99,7 +99,7 @@ def _running(admin, path, holder: str, *, seconds_ago: float = 0) -> Upload:
     """An upload of this file left running by `holder`, none of its rows done yet."""
     when = clock.now() - dt.timedelta(seconds=seconds_ago)
     return Upload.create(workspace=workspace_of(admin), uploader="U0ADMIN", uploader_name="Ada Admin", file_name=path.name,
-                         checksum=bulk._checksum(path), send_now=True, rows_total=3, holder=holder,
+                         checksum=csvfile.checksum(path), send_now=True, rows_total=3, holder=holder,
                          created_at=when, heartbeat_at=when)
 
 

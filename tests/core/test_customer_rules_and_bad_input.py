@@ -6,7 +6,7 @@ import re
 import pytest
 
 from bot.browser import Browser
-from commands import customers, enrolment, invitations, timed
+from commands import customers, enrolment, invitations, resends, timed
 from commands.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from storage.models import Customer, Invitation
 
@@ -47,7 +47,7 @@ def test_open_invitation_is_frozen_while_suspended(portal, admin):
     with pytest.raises(Conflict) as refused:
         enrolment.accept(token, "Pat", PASSWORD, PASSWORD)
     assert refused.value.field == "frozen"
-    for attempt in (invitations.invite, invitations.resend):
+    for attempt in (invitations.invite, resends.resend):
         with pytest.raises(Conflict, match="is suspended"):
             attempt(admin, "pat@example.com")
     customers.reinstate(admin, "pat@example.com")
@@ -95,7 +95,7 @@ def test_list_filters_by_each_status_word(admin, agent, clock):
     assert [i.customer.email for i in timed.expire_due()] == ["invited@example.com", "expired@example.com"]
     expired = customers.status(agent, "expired@example.com")
     assert (expired.label, expired.timeline[-1].kind, expired.timeline[-1].actor) == ("Expired", "expired", "system")
-    invitations.resend(admin, "invited@example.com")  # invited again: Invited, not Expired
+    resends.resend(admin, "invited@example.com")  # invited again: Invited, not Expired
     invite_and_enrol(admin, "suspended@example.com")
     customers.suspend(admin, "suspended@example.com", "On hold")
     invitations.invite(admin, "created@example.com", send=False)
@@ -166,7 +166,7 @@ def test_too_long_name_or_note_is_refused_and_changes_nothing(admin):
     assert counts() == before and not Customer.get(Customer.email == "pat@example.com").suspended
 
 
-@pytest.mark.parametrize("action", [customers.status, invitations.resend, invitations.revoke,
+@pytest.mark.parametrize("action", [customers.status, resends.resend, resends.revoke,
                                     customers.reinstate, lambda a, e: customers.suspend(a, e, "On hold")])
 def test_acting_on_an_address_with_no_invitation_says_how_to_invite(admin, action):
     before = counts()
@@ -181,7 +181,7 @@ def test_resending_to_an_enrolled_customer_is_refused(admin):
     invite_and_enrol(admin, "pat@example.com")
     before = counts()
     with pytest.raises(Conflict) as refused:
-        invitations.resend(admin, "pat@example.com")
+        resends.resend(admin, "pat@example.com")
     assert refused.value.message == ("pat@example.com is already enrolled, so there is nothing to resend. "
                                      "They can log in with their password.")
     assert counts() == before

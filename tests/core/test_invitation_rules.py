@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.browser import Browser
-from commands import customers, enrolment, invitations
+from commands import customers, enrolment, invitations, resends
 from commands.actor import Actor
 from commands.errors import AlreadyDecided, Conflict, InvalidInput, NotPermitted
 from jobs.delivery import deliver_pending
@@ -230,7 +230,7 @@ def test_resend_sends_a_new_link_retires_the_old_one_and_restarts_validity(admin
     invitations.invite(admin, "pat@example.com")
     old = queued_token("pat@example.com")
     clock.advance(days=5)
-    outcome = invitations.resend(admin, "pat@example.com")
+    outcome = resends.resend(admin, "pat@example.com")
     assert outcome.message.startswith("A fresh link was sent to pat@example.com; the previous link no "
                                       "longer works.")
     new = queued_token("pat@example.com")
@@ -245,7 +245,7 @@ def test_admin_resends_several_named_invitations_each_answered_on_its_own(admin)
     for email in ("a@example.com", "b@example.com"):
         invitations.invite(admin, email)
     invite_and_enrol(admin, "d@example.com")
-    batch = invitations.resend_many(admin, ["a@example.com", "b@example.com", "c@example.com",
+    batch = resends.resend_many(admin, ["a@example.com", "b@example.com", "c@example.com",
                                             "d@example.com"])
     assert [o.customer.email for o in batch.done] == ["a@example.com", "b@example.com"]
     refused = dict(batch.refused)
@@ -260,7 +260,7 @@ def test_admin_resends_all_pending_invitations_at_once(admin, agent):
         invitations.invite(admin, email)
         tokens[email] = queued_token(email)
     invitations.invite(agent, "waiting@example.com")  # awaiting approval: nothing to resend
-    batch = invitations.resend_all(admin)
+    batch = resends.resend_all(admin)
     assert sorted(o.customer.email for o in batch.done) == ["a@example.com", "b@example.com"]
     assert {enrolment.open_link(t).state for t in tokens.values()} == {"replaced"}
 
@@ -290,11 +290,11 @@ def test_an_interrupted_resend_all_is_continued_by_the_next_one_and_no_one_gets_
         invitations.invite(admin, email)
 
     with pytest.raises(Interrupted):
-        invitations.resend_all(admin, progress=dies_after(2))
+        resends.resend_all(admin, progress=dies_after(2))
     assert _resent_events() == {"c0@example.com": 1, "c1@example.com": 1}
 
     clock.advance(minutes=5)
-    again = invitations.resend_all(admin)
+    again = resends.resend_all(admin)
     assert [o.customer.email for o in again.done] == emails[2:]
     assert again.message.startswith("Continued the resend that was interrupted: 2 customer(s) had already "
                                     "been sent a fresh link, and were not sent another.")
@@ -302,7 +302,7 @@ def test_an_interrupted_resend_all_is_continued_by_the_next_one_and_no_one_gets_
     assert OutboxEmail.select().count() == 12  # the first invitations, then one fresh link each
     assert Invitation.select().where(Invitation.status == "pending").count() == 6
 
-    later = invitations.resend_all(admin)  # the run finished: a new one resends everyone again
+    later = resends.resend_all(admin)  # the run finished: a new one resends everyone again
     assert len(later.done) == 6 and later.resumed == 0
 
 
@@ -310,9 +310,9 @@ def test_a_resend_all_interrupted_long_ago_is_not_continued(admin, clock):
     for email in ("a@example.com", "b@example.com"):
         invitations.invite(admin, email)
     with pytest.raises(Interrupted):
-        invitations.resend_all(admin, progress=dies_after(1))
+        resends.resend_all(admin, progress=dies_after(1))
     clock.advance(hours=2)
-    again = invitations.resend_all(admin)
+    again = resends.resend_all(admin)
     assert (len(again.done), again.resumed) == (2, 0)
     assert _resent_events() == {"a@example.com": 2, "b@example.com": 1}
 
@@ -321,7 +321,7 @@ def test_non_admin_cannot_resend_all_and_is_told_the_admins(admin, agent):
     invitations.invite(admin, "a@example.com")
     before = counts()
     with pytest.raises(NotPermitted) as refused:
-        invitations.resend_all(agent)
+        resends.resend_all(agent)
     assert refused.value.message == ("Only team admins can resend all pending invitations. "
                                      "Ask Ada Admin to do it for you.")
     assert counts() == before
@@ -331,10 +331,10 @@ def test_agent_resends_their_own_invitation_but_not_someone_elses(admin, agent):
     request = invitations.invite(agent, "mine@example.com")
     invitations.approve(admin, request.invitation.id)
     invitations.invite(admin, "theirs@example.com")
-    assert invitations.resend(agent, "mine@example.com").state == "sent"
+    assert resends.resend(agent, "mine@example.com").state == "sent"
     before = counts()
     with pytest.raises(NotPermitted) as refused:
-        invitations.resend(agent, "theirs@example.com")
+        resends.resend(agent, "theirs@example.com")
     assert refused.value.message == ("Only team admins can resend invitations sent by someone else. "
                                      "Ask Ada Admin to do it for you.")
     assert counts() == before
@@ -345,7 +345,7 @@ def test_agent_resends_their_own_invitation_but_not_someone_elses(admin, agent):
 def test_revoked_link_stops_working_and_its_page_says_withdrawn(portal, admin):
     invitations.invite(admin, "pat@example.com")
     token = queued_token("pat@example.com")
-    outcome = invitations.revoke(admin, "pat@example.com")
+    outcome = resends.revoke(admin, "pat@example.com")
     assert "was revoked; its link no longer works" in outcome.message
     page = Browser().get(f"{portal.url}/i/{token}")
     assert (page.status, page.title) == (410, "This invitation was withdrawn")
@@ -366,7 +366,7 @@ def test_fourth_invite_on_a_job_is_refused_naming_the_three_and_how_to_free_a_sl
         "b@example.com (Enrolled), c@example.com (open). To free a slot, revoke an open invitation "
         "with `/invite revoke <email>`")
     assert counts() == before
-    invitations.revoke(admin, "a@example.com")
+    resends.revoke(admin, "a@example.com")
     assert invitations.invite(admin, "d@example.com", job="JOB-7").state == "sent"
 
 

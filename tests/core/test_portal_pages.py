@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from bot.browser import Browser, Page
-from commands import customers, enrolment, invitations
+from commands import customers, enrolment, invitations, resends
 from commands.clock import clock
 
 from support import BRAND, PASSWORD, branded_workspace, invite_and_enrol, queued_token
@@ -36,12 +36,12 @@ def test_registration_page_is_branded_with_the_workspace_name(portal, admin):
 
 
 def _replaced(admin, token):
-    invitations.resend(admin, "pat@example.com")
+    resends.resend(admin, "pat@example.com")
     return token
 
 
 def _revoked(admin, token):
-    invitations.revoke(admin, "pat@example.com")
+    resends.revoke(admin, "pat@example.com")
     return token
 
 

@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from commands import bulk
+from commands import bulk, csvfile
 from commands.clock import clock
 from commands.errors import InvalidInput
 from commands.inputs import one_line
@@ -55,7 +55,7 @@ def import_or_refuse(importer, content: bytes, send: bool = False):
         upload = importer(content, send=send)
     except InvalidInput as exc:  # FileRefused is one
         assert exc.message and exc.message.strip(), f"a refusal without a message: {exc!r}"
-        if isinstance(exc, bulk.FileRefused):
+        if isinstance(exc, csvfile.FileRefused):
             refused = Upload.select().where(Upload.state == Upload.REFUSED).order_by(Upload.id.desc()).first()
             assert refused is not None and refused.message == exc.message  # kept in the history
         return None
@@ -131,7 +131,7 @@ def clean_csv(draw) -> CsvFile:
     extras = draw(st.lists(other_column, max_size=3))
     header = [(f, draw(header_name(labels[f]))) for f in fields] + [(None, x) for x in extras]
     header = draw(st.permutations(header))
-    delimiter = draw(st.sampled_from(bulk._DELIMITERS))
+    delimiter = draw(st.sampled_from(csvfile._DELIMITERS))
     cell_for = {"email": email_cell, "account": account_cell, "first": name_cell, "last": name_cell,
                 "full": name_cell, None: cell_text}
     rows = []

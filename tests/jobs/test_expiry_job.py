@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.browser import Browser
-from commands import customers, invitations
+from commands import customers, invitations, resends
 from storage.models import Event, Invitation
 
 from jobkit import ADA, ADMIN, OLGA, OWNER, app, button, link_in, mail_to, open_page, posts_to, slack  # noqa: F401
@@ -93,7 +93,7 @@ def test_an_accepted_or_revoked_invitation_never_expires(app, clock):
     enrolled = Browser().submit(link, {"name": "Done", "password": "blue-harbour-42",
                                        "password2": "blue-harbour-42"})
     assert enrolled.title == "You are enrolled"
-    invitations.revoke(ADA, "gone@example.com")
+    resends.revoke(ADA, "gone@example.com")
 
     clock.advance(days=30)
     assert app.expire() == 0

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from commands import invitations
+from commands import invitations, resends
 from commands.actor import Actor
 
 from jobkit import (ADA, ADMIN, OLGA, OWNER, app, digest_entries, entry_email, link_in,  # noqa: F401
@@ -58,7 +58,7 @@ def test_the_digest_lists_only_invitations_pending_longer_than_n_days_oldest_fir
     set_clock(MONDAY.replace(hour=10))
     invitations.invite(ADA, "max@example.com")
     invitations.invite(ADA, "gone@example.com")
-    invitations.revoke(ADA, "gone@example.com")
+    resends.revoke(ADA, "gone@example.com")
     set_clock(MONDAY + dt.timedelta(days=2, hours=12))
     invitations.invite(OLGA, "recent@example.com")  # pending less than a day on Thursday
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.slack import ids
-from commands import customers, invitations, timed
+from commands import customers, invitations, resends, timed
 from commands.actor import Actor
 from commands.clock import clock
 from commands.errors import NotPermitted
@@ -36,7 +36,7 @@ def _existing(admin, how: str) -> None:
     else:
         invitations.invite(admin, EMAIL, name=name, account=account, access=access)
         if how == "revoked":
-            invitations.revoke(admin, EMAIL)
+            resends.revoke(admin, EMAIL)
         else:
             clock.advance(days=8)
             assert [i.customer.email for i in timed.expire_due()] == [EMAIL]

@@ -17,8 +17,8 @@ import pytest
 
 from bot.slack import ids
 from bot.slack.payloads import ModalContext, Ref
-from storage.models import (AppAdmin, Customer, EmailTemplate, Event, Invitation, OutboxEmail, SignupLink,
-                            Upload, UploadRow, Workspace)
+from storage.models import AppAdmin, Customer, EmailTemplate, Event, Invitation, OutboxEmail, Upload, UploadRow, Workspace
+from storage.signups import SignupLink
 
 from slack.conftest import ADMIN, AGENT, AGENT2, CHANNEL, Sent, buttons, row_counts, visible_text
 

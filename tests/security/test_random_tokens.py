@@ -14,7 +14,7 @@ import requests
 from bot.browser import Page
 from bot.config import Config
 from bot.server import ThreadServer
-from commands import enrolment, invitations
+from commands import enrolment, invitations, resends
 from storage.models import Customer, Event, Invitation
 
 from support import PASSWORD, branded_workspace, counts, queued_token
@@ -134,14 +134,14 @@ def _dead_links(admin, clock) -> dict[str, list[str]]:
     for state, prefix in pairs[1:]:
         for n in (1, 2):
             email = f"{prefix}{n}@example.com"
-            invitations.resend(admin, email)
+            resends.resend(admin, email)
             token = queued_token(email)
             if state == "used":
                 enrolment.accept(token, f"Person{n}", PASSWORD, PASSWORD)
             elif state == "revoked":
-                invitations.revoke(admin, email)
+                resends.revoke(admin, email)
             else:
-                invitations.resend(admin, email)  # `token` is now replaced by a newer link
+                resends.resend(admin, email)  # `token` is now replaced by a newer link
             links.setdefault(state, []).append(token)
     return links
 

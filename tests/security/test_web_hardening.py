@@ -15,7 +15,8 @@ from bot.browser import Browser, Page
 from bot.config import Config
 from bot.server import ThreadServer
 from commands import invitations, signup
-from storage.models import Customer, Invitation, SignupLink
+from storage.models import Customer, Invitation
+from storage.signups import SignupLink
 
 from support import PASSWORD, branded_workspace, counts, invite_and_enrol, queued_token
 

@@ -5,7 +5,7 @@ import pytest
 
 from bot.slack.payloads import Ref
 from bot.slack.views import home, messages, modals
-from commands import customers, enrolment, invitations, outbox
+from commands import customers, enrolment, invitations, outbox, resends
 from commands.actor import Actor
 from commands.errors import CommandError
 from commands.overview import overview
@@ -24,7 +24,7 @@ def world(db, admin, agent):
     results["requested"] = invitations.invite(agent, "lee@example.com", name="<b>Lee</b> <!channel>" + "x" * 77,
                                               account="B-2", job="J-2")
     results["created"] = invitations.invite(admin, "new@example.com", send=False)
-    invitations.resend(admin, LONG_EMAIL)
+    resends.resend(admin, LONG_EMAIL)
     for n in range(24):
         invitations.invite(admin, f"{'c' * 50}{n}@example.com")
     for n in range(22):
@@ -52,7 +52,7 @@ def test_messages_built_from_real_results_are_valid_block_kit(world):
         check_message(messages.outcome_reply(world[state]))
     check_message(messages.reply("Long " * 1000))
     for attempt in (lambda: invitations.invite(admin, "ok@example.com"),
-                    lambda: invitations.resend_all(agent),
+                    lambda: resends.resend_all(agent),
                     lambda: invitations.invite(admin, "bad@@example.com", name="x")):
         with pytest.raises(CommandError) as refused:
             attempt()
@@ -69,9 +69,9 @@ def test_messages_built_from_real_results_are_valid_block_kit(world):
         check_message(messages.status_message(customers.status(admin, email)))
     for status, page in ((None, 1), (None, 2), ("invited", 1), ("expired", 1), ("enrolled", 1), (None, 9)):
         check_message(messages.list_message(customers.list_customers(admin, status, page)))
-    check_message(messages.batch_reply(invitations.resend_all(admin)))
+    check_message(messages.batch_reply(resends.resend_all(admin)))
     emails = [f"{'c' * 50}{n}@example.com" for n in range(24)] + [f"nobody{n}@example.com" for n in range(25)]
-    check_message(messages.batch_reply(invitations.resend_many(agent, emails)))
+    check_message(messages.batch_reply(resends.resend_many(agent, emails)))
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def long_history(db, admin):
     """A customer resent to 41 times, whose first email bounced: more history than a message holds."""
     invitations.invite(admin, LONG_EMAIL, name=LONG)
     for _ in range(41):
-        invitations.resend(admin, LONG_EMAIL)
+        resends.resend(admin, LONG_EMAIL)
     row = OutboxEmail.select().order_by(OutboxEmail.id).first()
     outbox.mark_failed(row, "550 5.1.1 mailbox unavailable: " + "x" * 400)
     return customers.status(admin, LONG_EMAIL)

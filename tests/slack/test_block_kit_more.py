@@ -12,7 +12,7 @@ from bot.slack.listeners.admin import _template_view  # the modal as the listene
 from bot.slack.views import admin as admin_views
 from bot.slack.views import bulk as bulk_views
 from bot.slack.views import home, messages, modals, notices
-from commands import bulk, invitations, outbox, signup, templates
+from commands import bulk, csvfile, invitations, outbox, signup, templates
 from commands.actor import Actor
 from commands.clock import clock
 from commands.timed import Digest, expire_due
@@ -61,12 +61,12 @@ def test_admin_screens_are_valid_block_kit(boss, tmp_path):
 
 
 def test_bulk_upload_screens_are_valid_block_kit(boss, tmp_path):
-    check_view(bulk_views.bulk_modal(META, bulk.Limits().max_bytes // 1_000_000))
+    check_view(bulk_views.bulk_modal(META, csvfile.Limits().max_bytes // 1_000_000))
     check_message(bulk_views.uploads_message([], command="/invite"))
     csv = tmp_path / ("customers-" + "x" * 200 + ".csv")
     rows = [f"A{n},customer{n}@example.com,Pat,Quinn" for n in range(30)]
     rows += ["A99,not-an-email,,", f",nobody@example.com,{LONG},"]
-    csv.write_text(bulk.EXPECTED_HEADER + "\n" + "\n".join(rows) + "\n")
+    csv.write_text(csvfile.EXPECTED_HEADER + "\n" + "\n".join(rows) + "\n")
     seen = []
     upload = bulk.import_csv(boss, csv, file_name=csv.name, send=True, progress=seen.append, batch_size=10)
     assert upload.failed == 2
@@ -76,7 +76,7 @@ def test_bulk_upload_screens_are_valid_block_kit(boss, tmp_path):
     check_text(bulk_views.resend_progress(123_456, 250_000))
     for n in range(20):  # a full history page, as `/invite uploads` shows it
         small = tmp_path / f"again-{n}.csv"
-        small.write_text(f"{bulk.EXPECTED_HEADER}\nA{n},again{n}@example.com,,\n,bad{n},,\n")
+        small.write_text(f"{csvfile.EXPECTED_HEADER}\nA{n},again{n}@example.com,,\n,bad{n},,\n")
         bulk.import_csv(boss, small, file_name=csv.name)
     history = bulk.uploads(boss)
     assert len(history) == 20

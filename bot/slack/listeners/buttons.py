@@ -6,7 +6,7 @@ from bot.slack.listeners.home import publish_home
 from bot.slack.payloads import ModalContext, Ref
 from bot.slack.views import messages as msg
 from bot.slack.views import modals
-from commands import customers, invitations
+from commands import customers, invitations, resends
 from commands.errors import NotFound
 
 
@@ -68,12 +68,12 @@ def deny(turn) -> None:
 
 
 def resend(turn) -> None:
-    turn.reply(msg.outcome_reply(invitations.resend(turn.actor(), _email(turn))))
+    turn.reply(msg.outcome_reply(resends.resend(turn.actor(), _email(turn))))
     _refresh_home(turn)
 
 
 def revoke(turn) -> None:
-    turn.reply(msg.outcome_reply(invitations.revoke(turn.actor(), _email(turn))))
+    turn.reply(msg.outcome_reply(resends.revoke(turn.actor(), _email(turn))))
     _refresh_home(turn)
 
 

@@ -12,7 +12,7 @@ from bot.slack.payloads import ModalContext
 from bot.slack.views import bulk as views
 from bot.slack.views import messages as msg
 from bot.slack.views import modals
-from commands import bulk
+from commands import bulk, csvfile
 from commands.errors import CommandError, NotFound
 from commands.export import export_rows, label_for
 
@@ -20,7 +20,7 @@ from commands.export import export_rows, label_for
 def open_bulk(turn, request) -> None:
     meta = ModalContext(channel=turn.channel_id, response_url=turn.body.get("response_url"))
     view = turn.client.views_open(trigger_id=turn.trigger_id,
-                                  view=views.bulk_modal(meta, bulk.Limits().max_bytes // 1_000_000))
+                                  view=views.bulk_modal(meta, csvfile.Limits().max_bytes // 1_000_000))
     actor = turn.actor()
     if not actor.is_admin:
         names = ", ".join(actor.admin_names) or "a workspace owner or admin"
@@ -51,7 +51,7 @@ def bulk_upload(turn) -> None:
         try:
             # The payload's url_private is never fetched: Slack's own record of the file says where it is.
             url = private_url(turn.client, file["id"], files_origin, command)
-            path = download(url, turn.config.bot_token, Path(tmp) / "upload.csv", bulk.Limits().max_bytes,
+            path = download(url, turn.config.bot_token, Path(tmp) / "upload.csv", csvfile.Limits().max_bytes,
                             files_origin=files_origin, command=command)
             upload = bulk.import_csv(actor, path, file_name=name, send=bool(values.get(ids.SEND_NOW)),
                                      progress=lambda u: progress.update(views.progress_text(u)))

@@ -8,7 +8,7 @@ from bot.slack.payloads import ModalContext
 from bot.slack.views import bulk as bulk_views
 from bot.slack.views import messages as msg
 from bot.slack.views import modals
-from commands import admins, customers, grammar, invitations
+from commands import admins, customers, grammar, invitations, resends
 
 
 def ack_command(config):
@@ -94,18 +94,18 @@ def resend(turn, request) -> None:
     if request.all:
         invitations.require_admin(actor, "resend all pending invitations")
         progress = ProgressMessage(turn.client, turn.user_id, "Resending all pending invitations…")
-        batch = invitations.resend_all(actor, progress=lambda done, total: progress.update(
+        batch = resends.resend_all(actor, progress=lambda done, total: progress.update(
             bulk_views.resend_progress(done, total)))
         progress.update(f"Resend finished. {batch.message}", final=True)
         turn.reply(msg.batch_reply(batch))
     elif len(request.emails) == 1:
-        turn.reply(msg.outcome_reply(invitations.resend(actor, request.emails[0])))
+        turn.reply(msg.outcome_reply(resends.resend(actor, request.emails[0])))
     else:
-        turn.reply(msg.batch_reply(invitations.resend_many(actor, request.emails)))
+        turn.reply(msg.batch_reply(resends.resend_many(actor, request.emails)))
 
 
 def revoke(turn, request) -> None:
-    turn.reply(msg.outcome_reply(invitations.revoke(turn.actor(), request.email)))
+    turn.reply(msg.outcome_reply(resends.revoke(turn.actor(), request.email)))
 
 
 def suspend(turn, request) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.slack import approvals, ids
 from bot.slack.views import messages as msg
 from bot.slack.views import modals
-from commands import customers, inputs, invitations
+from commands import customers, inputs, invitations, resends
 from commands.actor import Actor
 from commands.errors import CommandError, InvalidInput
 from storage.db import session
@@ -80,7 +80,7 @@ def ack_status(command: str):
 
 def resend(turn) -> None:
     picked = _values(turn.body).get(ids.PICK) or []
-    turn.reply(msg.batch_reply(invitations.resend_many(turn.actor(), picked)))
+    turn.reply(msg.batch_reply(resends.resend_many(turn.actor(), picked)))
 
 
 def _suspend_errors(v: dict) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.slack import ids
 from bot.slack.payloads import ModalContext, Ref
 from bot.slack.views.messages import button, escape, section, slack_date
-from commands.bulk import EXPECTED_HEADER
+from commands.csvfile import EXPECTED_HEADER
 
 
 def bulk_modal(meta: ModalContext, max_mb: int) -> dict:
