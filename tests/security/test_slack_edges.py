@@ -436,6 +436,16 @@ def test_the_upload_is_fetched_from_what_slack_says_not_the_url_in_the_payload(s
     _token_nowhere(caplog, listener)
 
 
+def _refused_and_nothing_sent_out(stack, caplog, listener) -> None:
+    """The uploader is told the file was not imported, nothing was, and the token went nowhere."""
+    assert listener.requests == []
+    told = _progress(stack)
+    assert "customers.csv was not imported" in told and "not stored in Slack" in told
+    assert Customer.select().count() == 0
+    _token_nowhere(caplog, listener)
+    _no_traceback(caplog)
+
+
 @pytest.mark.parametrize("where", ["listener", "file", "userinfo", "https-elsewhere"])
 def test_a_file_slack_reports_somewhere_else_is_refused_and_the_token_goes_nowhere(stack, db, caplog, listener,
                                                                                    where):
@@ -446,24 +456,14 @@ def test_a_file_slack_reports_somewhere_else_is_refused_and_the_token_goes_nowhe
            "https-elsewhere": "https://files.slack.com.attacker.example/x.csv"}[where]
     file = stack.slack.add_file("customers.csv", CSV, url=url)
     _upload(stack, file)
-    assert listener.requests == []
-    told = _progress(stack)
-    assert "customers.csv was not imported" in told and "not stored in Slack" in told
-    assert Customer.select().count() == 0
-    _token_nowhere(caplog, listener)
-    _no_traceback(caplog)
+    _refused_and_nothing_sent_out(stack, caplog, listener)
 
 
 def test_a_redirect_to_another_host_is_not_followed(stack, db, caplog, listener):
     caplog.set_level(logging.DEBUG)
     file = stack.slack.add_file("customers.csv", CSV, redirect=f"{listener.url}/files/stolen.csv")
     _upload(stack, file)
-    assert listener.requests == []
-    told = _progress(stack)
-    assert "customers.csv was not imported" in told and "not stored in Slack" in told
-    assert Customer.select().count() == 0
-    _token_nowhere(caplog, listener)
-    _no_traceback(caplog)
+    _refused_and_nothing_sent_out(stack, caplog, listener)
 
 
 def test_a_redirect_within_slacks_file_host_is_followed(stack, db):
