@@ -81,8 +81,10 @@ def _bolt_request(bolt_request_class, body: dict):
     """Bolt's request for the parsed body. Bolt reads the body's ids as it builds it: should the shape
     check have let through something Bolt cannot read, that too is a refusal, not a 500."""
     headers = {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
+    # Bolt reads top-level fields as `body.get(key, {})`: an explicit null there would reach it as None.
+    present = {key: value for key, value in body.items() if value is not None}
     try:
-        return bolt_request_class(body=json.dumps(body), headers={**headers, "Content-Type": "application/json"})
+        return bolt_request_class(body=json.dumps(present), headers={**headers, "Content-Type": "application/json"})
     except Exception as exc:
         raise Refused(f"Bolt could not read the body ({type(exc).__name__})") from None
 

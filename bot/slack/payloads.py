@@ -176,6 +176,8 @@ def shape_problem(body: object) -> str | None:
     kind = body.get("type")
     if kind not in INTERACTIVE | EVENTS:
         return "not a kind of request this app answers"
+    if kind in INTERACTIVE and not (isinstance(body.get("user"), dict) and body["user"].get("id")):
+        return "body.user names nobody"  # Slack always says who clicked or submitted
     if kind == "block_actions":
         actions = body.get("actions")
         if not actions or any(not a.get("action_id") for a in actions):
