@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_limiter import Limiter
@@ -11,6 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Config
+from bot.origins import origin_key
 from bot.proxy import TrustedProxies
 from portal import pages, signup_pages
 from storage.db import database, open_database
@@ -32,14 +32,6 @@ SECURITY_HEADERS = {
 
 
 
-def _origin(url: str | None) -> str | None:
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{parts.hostname.lower()}:{port}"
-
-
 class SameOriginCSRF(CSRFProtect):
     """Flask-WTF's token check, then the browser's own word on where the form came from.
 
@@ -56,8 +48,8 @@ class SameOriginCSRF(CSRFProtect):
         claimed = request.headers.get("Origin") or request.headers.get("Referer")
         if claimed is None and not request.is_secure:
             return
-        ours = {_origin(request.host_url), _origin(current_app.config["INVITEBOT"].public_url)}
-        if claimed is None or _origin(claimed) not in ours - {None}:
+        ours = {origin_key(request.host_url), origin_key(current_app.config["INVITEBOT"].public_url)}
+        if claimed is None or origin_key(claimed) not in ours - {None}:
             self._error_response("The form was not sent from this site.")
 
 

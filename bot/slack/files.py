@@ -13,7 +13,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.origins import is_at, origin_of
+from bot.origins import is_at, origin_of
 from commands.csvfile import FileRefused
 
 log = logging.getLogger("invitebot.slack")

@@ -16,7 +16,8 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
 from bot.config import Config
-from bot.slack.origins import is_at, slack_origins
+from bot.origins import is_at
+from bot.slack.origins import slack_origins
 from bot.slack.payloads import response_urls, shape_problem
 
 log = logging.getLogger("invitebot.web")

@@ -11,7 +11,8 @@ import pytest
 
 from bot.localslack import BOT_TOKEN
 from bot.slack import ids
-from bot.slack.origins import SlackOrigins, is_at, slack_origins
+from bot.origins import is_at
+from bot.slack.origins import SlackOrigins, slack_origins
 from bot.slack.payloads import ModalContext
 from storage.models import Customer
 
